@@ -1,0 +1,1 @@
+//! AST to typed IR: name resolution, types, constant folding, warnings.

@@ -1,0 +1,201 @@
+//! Profiles in memory: a columnar layout that an evaluator scans without hashing.
+//!
+//! * one [`Column`] per profile field, typed, with a validity bitmap;
+//! * every string (field values, set elements, event properties) dictionary-encoded
+//!   in one [`Dictionary`] shared by the whole [`Profiles`], so equal strings have equal
+//!   codes across columns and a rule's string constants are looked up once;
+//! * one [`EventTable`] per declared event type: the events of all profiles, each
+//!   profile's events contiguous and sorted by `at` (stable: ties keep input order),
+//!   found through per-profile offsets.
+//!
+//! The loaders (`ndjson`, `parquet`) stream their input into a [`ProfilesBuilder`].
+
+use std::collections::HashMap;
+
+/// A fixed-length sequence of bits (validity, bool values, segment membership).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bitmap {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bitmap {
+    pub fn new() -> Bitmap {
+        Bitmap::default()
+    }
+
+    pub fn with_len(len: usize, value: bool) -> Bitmap {
+        let fill = if value { u64::MAX } else { 0 };
+        let mut bitmap = Bitmap {
+            words: vec![fill; len.div_ceil(64)],
+            len,
+        };
+        bitmap.clear_tail();
+        bitmap
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> bool {
+        debug_assert!(i < self.len);
+        self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    pub fn set(&mut self, i: usize, value: bool) {
+        debug_assert!(i < self.len);
+        let mask = 1u64 << (i % 64);
+        if value {
+            self.words[i / 64] |= mask;
+        } else {
+            self.words[i / 64] &= !mask;
+        }
+    }
+
+    pub fn push(&mut self, value: bool) {
+        if self.len % 64 == 0 {
+            self.words.push(0);
+        }
+        self.len += 1;
+        self.set(self.len - 1, value);
+    }
+
+    /// Appends all of `other`.
+    pub fn extend_from(&mut self, other: &Bitmap) {
+        for i in 0..other.len {
+            self.push(other.get(i));
+        }
+    }
+
+    pub fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The backing words; bits past `len` are zero.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    fn clear_tail(&mut self) {
+        if self.len % 64 != 0
+            && let Some(last) = self.words.last_mut()
+        {
+            *last &= (1u64 << (self.len % 64)) - 1;
+        }
+    }
+}
+
+/// Interned strings: code `i` is `strings[i]`.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    strings: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl Dictionary {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&code) = self.index.get(s) {
+            return code;
+        }
+        let code = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.index.insert(s.into(), code);
+        code
+    }
+
+    pub fn code(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    pub fn get(&self, code: u32) -> &str {
+        &self.strings[code as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as u32, &**s))
+    }
+}
+
+/// One typed column with validity. `values` has one entry per row; an invalid
+/// (missing) row holds an unspecified value of the right type.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub valid: Bitmap,
+    pub values: ColumnValues,
+}
+
+#[derive(Clone, Debug)]
+pub enum ColumnValues {
+    Bool(Bitmap),
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    /// Microseconds since the Unix epoch.
+    Time(Vec<i64>),
+    /// Microseconds.
+    Duration(Vec<i64>),
+    /// Dictionary codes.
+    Str(Vec<u32>),
+    /// Variant indexes.
+    Enum(Vec<u32>),
+    /// Row `i` holds `codes[offsets[i]..offsets[i+1]]`, sorted and without duplicates.
+    StrSet {
+        offsets: Vec<u32>,
+        codes: Vec<u32>,
+    },
+}
+
+/// The events of one type, for all profiles.
+#[derive(Clone, Debug, Default)]
+pub struct EventTable {
+    /// Profile `p`'s events are rows `offsets[p]..offsets[p+1]`; `offsets.len()` is the
+    /// number of profiles plus one.
+    pub offsets: Vec<u32>,
+    /// Microseconds since the epoch, ascending within each profile.
+    pub at: Vec<i64>,
+    /// One column per declared property, in declaration order.
+    pub props: Vec<Column>,
+}
+
+impl EventTable {
+    pub fn range(&self, profile: usize) -> std::ops::Range<usize> {
+        self.offsets[profile] as usize..self.offsets[profile + 1] as usize
+    }
+}
+
+/// Profiles of one schema, in columns.
+#[derive(Clone, Debug, Default)]
+pub struct Profiles {
+    /// Profile keys, one per row.
+    pub ids: Vec<Box<str>>,
+    /// One per schema field, in schema order.
+    pub columns: Vec<Column>,
+    /// One per schema event type, in schema order.
+    pub events: Vec<EventTable>,
+    pub dict: Dictionary,
+}
+
+impl Profiles {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+#![deny(unsafe_code)]
+
+pub mod ast;
+pub mod check;
+pub mod data;
+pub mod diagnostic;
+pub mod eval;
+pub mod ir;
+pub mod parse;
+pub mod schema;
+pub mod source;
+pub mod time;
+pub mod value;
