@@ -58,7 +58,7 @@ impl Bitmap {
     }
 
     pub fn push(&mut self, value: bool) {
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.words.push(0);
         }
         self.len += 1;
@@ -82,7 +82,7 @@ impl Bitmap {
     }
 
     fn clear_tail(&mut self) {
-        if self.len % 64 != 0
+        if !self.len.is_multiple_of(64)
             && let Some(last) = self.words.last_mut()
         {
             *last &= (1u64 << (self.len % 64)) - 1;
