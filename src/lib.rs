@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod compile;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
