@@ -72,7 +72,7 @@ impl<'a> Checker<'a> {
             return Some(id);
         }
         if ty == Type::Int && want == Type::Float {
-            return Some(self.to_float(id));
+            return Some(self.widen(id));
         }
         let found = self.type_name(ty);
         let span = self.expr(id).span;
@@ -568,7 +568,7 @@ impl<'a> Checker<'a> {
     fn lower_arith(&mut self, op: BinaryOp, l: ExprId, r: ExprId, span: Span) -> Option<ExprId> {
         use Type::{Duration as D, Float as F, Int as I, Time as T};
         let (l, r) = if op == BinaryOp::Div {
-            (self.int_to_float(l), self.int_to_float(r))
+            (self.int_widen(l), self.int_widen(r))
         } else {
             self.unify_numeric(l, r)
         };
@@ -618,21 +618,21 @@ impl<'a> Checker<'a> {
     /// Where an int meets a float, the int is converted.
     fn unify_numeric(&mut self, l: ExprId, r: ExprId) -> (ExprId, ExprId) {
         match (self.ty(l), self.ty(r)) {
-            (Type::Int, Type::Float) => (self.to_float(l), r),
-            (Type::Float, Type::Int) => (l, self.to_float(r)),
+            (Type::Int, Type::Float) => (self.widen(l), r),
+            (Type::Float, Type::Int) => (l, self.widen(r)),
             _ => (l, r),
         }
     }
 
-    fn int_to_float(&mut self, id: ExprId) -> ExprId {
+    fn int_widen(&mut self, id: ExprId) -> ExprId {
         if self.ty(id) == Type::Int {
-            self.to_float(id)
+            self.widen(id)
         } else {
             id
         }
     }
 
-    pub(super) fn to_float(&mut self, id: ExprId) -> ExprId {
+    pub(super) fn widen(&mut self, id: ExprId) -> ExprId {
         let span = self.expr(id).span;
         self.fold(K::ToFloat(id), Type::Float, span)
     }
@@ -862,7 +862,7 @@ impl<'a> Checker<'a> {
         let any_float = values.iter().any(|v| self.ty(*v) == Type::Float);
         if any_float {
             for v in &mut values {
-                *v = self.int_to_float(*v);
+                *v = self.int_widen(*v);
             }
         }
         let ty = values.first().map_or(Type::Bool, |v| self.ty(*v));

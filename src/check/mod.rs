@@ -206,12 +206,8 @@ impl<'a> Checker<'a> {
         decl: &'a ast::RuleDecl,
         segment: bool,
     ) -> Option<(ExprId, Type)> {
-        let want = if segment {
-            expr::Want::Bool
-        } else {
-            expr::Want::Bool
-        };
-        let body = self.lower(&decl.body, expr::Scope::profile(), want)?;
+        // A bare enum variant is the shorthand condition in a tag body too.
+        let body = self.lower(&decl.body, expr::Scope::profile(), expr::Want::Bool)?;
         let ty = self.ty(body);
         if segment && ty != Type::Bool {
             let found = self.type_name(ty);
