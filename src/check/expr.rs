@@ -945,8 +945,7 @@ impl<'a> Checker<'a> {
                 let detail = e.to_string();
                 let last = detail
                     .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .next_back()
+                    .rfind(|l| !l.trim().is_empty())
                     .unwrap_or("")
                     .trim();
                 self.error(
