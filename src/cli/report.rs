@@ -1,0 +1,62 @@
+//! Printing diagnostics for people or for CI.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::{Failure, Format};
+use crate::compile::{Compiled, compile_file};
+use crate::diagnostic::Diagnostics;
+use crate::ir::Program;
+
+/// Prints diagnostics to stderr (or stdout) in the chosen format.
+pub fn print(diagnostics: &Diagnostics, format: Format, to_stdout: bool) {
+    if diagnostics.items.is_empty() {
+        return;
+    }
+    let text = match format {
+        Format::Human => {
+            let color = if to_stdout {
+                std::io::stdout().is_terminal()
+            } else {
+                std::io::stderr().is_terminal()
+            };
+            diagnostics.render_human(color)
+        }
+        Format::Json => {
+            let mut out = String::new();
+            for object in diagnostics.to_json() {
+                out.push_str(&object.to_string());
+                out.push('\n');
+            }
+            out
+        }
+    };
+    if to_stdout {
+        let _ = std::io::stdout().write_all(text.as_bytes());
+    } else {
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+}
+
+/// Reads and compiles a rule file, printing its diagnostics to stderr. A file that cannot
+/// be read is a usage error; one with errors a rule failure.
+pub fn compile_or_report(path: &Path, format: Format) -> Result<Program, Failure> {
+    let compiled = load(path)?;
+    print(&compiled.diagnostics, format, false);
+    compiled.program.ok_or(Failure::Rules)
+}
+
+/// Reads and compiles a rule file; a file that cannot be read is reported here.
+pub fn load(path: &Path) -> Result<Compiled, Failure> {
+    match compile_file(path) {
+        Ok(compiled) => Ok(compiled),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            eprintln!("error[corral::parse::not_utf8]: `{}` is not UTF-8 text", path.display());
+            Err(Failure::Rules)
+        }
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            Err(Failure::Usage)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The result formats of `corral eval` (LANGUAGE.md §3): counts and members.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json};
+
+use crate::eval::ProfileValues;
+use crate::ir::Program;
+use crate::schema::Type;
+
+/// `--output counts`: how many profiles have each tag and are in each segment.
+/// Accumulated per profile, merged across threads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub profiles: u64,
+    /// Per tag: membership tags count `true`; valued tags count each value (as its key).
+    pub tags: Vec<TagCount>,
+    pub segments: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TagCount {
+    Members(u64),
+    Values(BTreeMap<String, u64>),
+}
+
+impl Counts {
+    pub fn new(program: &Program) -> Counts {
+        Counts {
+            profiles: 0,
+            tags: program
+                .tags
+                .iter()
+                .map(|t| match t.ty {
+                    Type::Bool => TagCount::Members(0),
+                    _ => TagCount::Values(BTreeMap::new()),
+                })
+                .collect(),
+            segments: vec![0; program.segments.len()],
+        }
+    }
+
+    /// Counts one profile's values.
+    pub fn add(&mut self, program: &Program, values: &ProfileValues) {
+        self.profiles += 1;
+        for (count, value) in self.tags.iter_mut().zip(&values.tags) {
+            match count {
+                TagCount::Members(n) => *n += u64::from(value.truthy()),
+                TagCount::Values(map) => {
+                    if !value.is_missing() {
+                        *map.entry(value.to_key(&program.schema)).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        for (n, member) in self.segments.iter_mut().zip(&values.segments) {
+            *n += u64::from(*member);
+        }
+    }
+
+    /// Adds another partial count (from another thread or morsel).
+    pub fn merge(&mut self, other: Counts) {
+        self.profiles += other.profiles;
+        for (mine, theirs) in self.tags.iter_mut().zip(other.tags) {
+            match (mine, theirs) {
+                (TagCount::Members(a), TagCount::Members(b)) => *a += b,
+                (TagCount::Values(a), TagCount::Values(b)) => {
+                    for (k, v) in b {
+                        *a.entry(k).or_insert(0) += v;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (a, b) in self.segments.iter_mut().zip(other.segments) {
+            *a += b;
+        }
+    }
+
+    /// `{"profiles": N, "tags": {NAME: COUNT | {VALUE: COUNT}}, "segments": {NAME: COUNT}}`
+    pub fn to_json(&self, program: &Program) -> Json {
+        let tags: Map<String, Json> = program
+            .tags
+            .iter()
+            .zip(&self.tags)
+            .map(|(rule, count)| {
+                let value = match count {
+                    TagCount::Members(n) => Json::from(*n),
+                    TagCount::Values(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), Json::from(*v))).collect()),
+                };
+                (rule.name.clone(), value)
+            })
+            .collect();
+        let segments: Map<String, Json> = program
+            .segments
+            .iter()
+            .zip(&self.segments)
+            .map(|(rule, n)| (rule.name.clone(), Json::from(*n)))
+            .collect();
+        serde_json::json!({ "profiles": self.profiles, "tags": tags, "segments": segments })
+    }
+}
+
+/// `--output members`: `{"id": ID, "tags": {NAME: VALUE}, "segments": [NAME...]}` with
+/// false tags and missing values left out.
+pub fn member_json(program: &Program, id: &str, values: &ProfileValues) -> Json {
+    let tags: Map<String, Json> = program
+        .tags
+        .iter()
+        .zip(&values.tags)
+        .filter(|(_, v)| !v.is_missing() && **v != crate::value::Value::Bool(false))
+        .map(|(rule, v)| (rule.name.clone(), v.to_json(&program.schema)))
+        .collect();
+    let segments: Vec<Json> = program
+        .segments
+        .iter()
+        .zip(&values.segments)
+        .filter(|(_, member)| **member)
+        .map(|(rule, _)| Json::String(rule.name.clone()))
+        .collect();
+    serde_json::json!({ "id": id, "tags": tags, "segments": segments })
+}
