@@ -12,6 +12,22 @@
 
 use std::collections::HashMap;
 
+mod builder;
+mod cell;
+pub mod debug;
+mod error;
+mod json;
+mod load;
+pub mod ndjson;
+pub mod parquet;
+#[cfg(test)]
+mod tests;
+
+pub use builder::{ProfileRow, ProfilesBuilder};
+pub use error::{DataError, Location, Unit};
+pub use json::JsonReader;
+pub use load::{KEPT_ERRORS, LoadOptions, LoadReport, load_path};
+
 /// A fixed-length sequence of bits (validity, bool values, segment membership).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Bitmap {
@@ -106,6 +122,13 @@ impl Dictionary {
         self.strings.push(s.into());
         self.index.insert(s.into(), code);
         code
+    }
+
+    /// Forgets the strings interned since the dictionary had `len` of them.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for s in self.strings.drain(len.min(self.strings.len())..) {
+            self.index.remove(&s);
+        }
     }
 
     pub fn code(&self, s: &str) -> Option<u32> {
