@@ -18,10 +18,8 @@ pub(crate) enum Cell<'a> {
     UInt(u64),
     Float(f64),
     Str(&'a str),
-    #[allow(dead_code)] // TEMP until parquet
     /// A Parquet timestamp or date, microseconds since the epoch.
     Time(i64),
-    #[allow(dead_code)] // TEMP until parquet
     /// A Parquet duration, microseconds.
     Duration(i64),
     /// Named only, for errors: `array`, `object`, `list`, `struct`.

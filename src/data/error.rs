@@ -103,7 +103,7 @@ pub enum DataError {
     },
 
     /// An unreadable Parquet file or a column of a type the loader cannot read.
-    #[error("`{source_name}`: {detail}")]
+    #[error("{source_name}: {detail}")]
     #[diagnostic(code(corral::data::parquet))]
     Parquet { source_name: String, detail: String },
 }

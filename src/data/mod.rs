@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+mod arrow_col;
 mod builder;
 mod cell;
 pub mod debug;
