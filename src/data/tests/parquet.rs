@@ -445,3 +445,26 @@ fn not_parquet_is_an_error_and_loaders_are_picked_by_magic() {
     let report = load_path(&path, &schema(), &LoadOptions::default()).unwrap();
     assert_eq!(report.profiles.ids, ["u1".into(), "u1".into()]);
 }
+
+/// By hand, for a DuckDB-written file from `gen_profiles.py`:
+/// `CORRAL_NDJSON=p.ndjson CORRAL_PARQUET=p.parquet cargo test --lib duckdb_file -- --ignored`
+#[test]
+#[ignore = "needs files written by gen_profiles.py --parquet"]
+fn duckdb_file_matches_its_ndjson() {
+    let (Ok(json), Ok(parquet)) = (
+        std::env::var("CORRAL_NDJSON"),
+        std::env::var("CORRAL_PARQUET"),
+    ) else {
+        panic!("set CORRAL_NDJSON and CORRAL_PARQUET");
+    };
+    let schema = schema();
+    let a = load_path(Path::new(&json), &schema, &LoadOptions::default()).unwrap();
+    let b = load_path(Path::new(&parquet), &schema, &LoadOptions::default()).unwrap();
+    assert_eq!(a.profiles.len(), b.profiles.len());
+    same_columns(&a, &b);
+    assert_eq!(
+        profiles_as_json(&a.profiles, &schema),
+        profiles_as_json(&b.profiles, &schema)
+    );
+    eprintln!("{} profiles match", a.profiles.len());
+}
