@@ -367,6 +367,7 @@ impl ProfileRow<'_, '_> {
             tail.sort_unstable();
         }
         let mut write = start;
+        // INVARIANT: start <= write <= read < codes.len(), so the indexing is in bounds.
         for read in start..codes.len() {
             if write == start || codes[read] != codes[write - 1] {
                 codes[write] = codes[read];

@@ -205,6 +205,7 @@ impl<'s> JsonReader<'s> {
                 let Some(&prop) = props.get(key.as_str()) else {
                     continue; // `type`, `at` and undeclared properties
                 };
+                // INVARIANT: `props` was built from this event type's properties.
                 let ty = def.props[prop.0 as usize].ty;
                 let path = || format!("events[{i}].{key}");
                 let staged = if let (Type::StrSet, Json::Array(items)) = (ty, value) {

@@ -8,7 +8,18 @@
 //!   profile's events contiguous and sorted by `at` (stable: ties keep input order),
 //!   found through per-profile offsets.
 //!
-//! The loaders (`ndjson`, `parquet`) stream their input into a [`ProfilesBuilder`].
+//! The loaders ([`ndjson`], [`parquet`], or [`load_path`] to pick one) stream their
+//! input into a [`ProfilesBuilder`]; hosts can use the builder (typed values) or a
+//! [`JsonReader`] (parsed JSON objects) directly.
+//!
+//! Loading rules shared by both formats:
+//! * a row that fails leaves nothing behind (columns, events, dictionary);
+//! * duplicate ids are allowed: each row is its own profile, in input order;
+//! * `set<string>` values are stored sorted by dictionary code, without duplicates;
+//! * error paths index events from 0 as in the input array (`events[3].price`), while
+//!   lines and rows count from 1;
+//! * fields and event types not in the schema are skipped, and their names collected in
+//!   the [`LoadReport`]; undeclared event properties are skipped silently.
 
 use std::collections::HashMap;
 
