@@ -8,9 +8,37 @@
 //!   profile's events contiguous and sorted by `at` (stable: ties keep input order),
 //!   found through per-profile offsets.
 //!
-//! The loaders (`ndjson`, `parquet`) stream their input into a [`ProfilesBuilder`].
+//! The loaders ([`ndjson`], [`parquet`], or [`load_path`] to pick one) stream their
+//! input into a [`ProfilesBuilder`]; hosts can use the builder (typed values) or a
+//! [`JsonReader`] (parsed JSON objects) directly.
+//!
+//! Loading rules shared by both formats:
+//! * a row that fails leaves nothing behind (columns, events, dictionary);
+//! * duplicate ids are allowed: each row is its own profile, in input order;
+//! * `set<string>` values are stored sorted by dictionary code, without duplicates;
+//! * error paths index events from 0 as in the input array (`events[3].price`), while
+//!   lines and rows count from 1;
+//! * fields and event types not in the schema are skipped, and their names collected in
+//!   the [`LoadReport`]; undeclared event properties are skipped silently.
 
 use std::collections::HashMap;
+
+mod arrow_col;
+mod builder;
+mod cell;
+pub mod debug;
+mod error;
+mod json;
+mod load;
+pub mod ndjson;
+pub mod parquet;
+#[cfg(test)]
+mod tests;
+
+pub use builder::{ProfileRow, ProfilesBuilder};
+pub use error::{DataError, Location, Unit};
+pub use json::JsonReader;
+pub use load::{KEPT_ERRORS, LoadOptions, LoadReport, load_path};
 
 /// A fixed-length sequence of bits (validity, bool values, segment membership).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -106,6 +134,13 @@ impl Dictionary {
         self.strings.push(s.into());
         self.index.insert(s.into(), code);
         code
+    }
+
+    /// Forgets the strings interned since the dictionary had `len` of them.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for s in self.strings.drain(len.min(self.strings.len())..) {
+            self.index.remove(&s);
+        }
     }
 
     pub fn code(&self, s: &str) -> Option<u32> {

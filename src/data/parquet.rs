@@ -1,0 +1,338 @@
+//! Parquet profiles: the NDJSON shape as columns, streamed batch by batch.
+//!
+//! Only `id`, `events` and the declared fields are read (a projection), so wide exports
+//! cost what the rule set uses. Each field column may be any Arrow type that holds its
+//! values (ints of any width, floats, strings in any layout, timestamps in any unit
+//! with or without a zone, or time strings); `events` is a list of structs with `type`,
+//! `at` and one field per property, null where an event lacks it. Values follow the
+//! same rules as NDJSON, and errors name the 1-based row.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
+
+use super::arrow_col::Col;
+use super::builder::{ProfileRow, ProfilesBuilder, Staged};
+use super::cell::{self, Cell};
+use super::error::{DataError, Location, RowError};
+use super::load::{BadRows, LoadOptions, LoadReport, source_name};
+use crate::schema::{EventId, FieldId, Schema, Type};
+
+/// Loads a Parquet file; errors name it by `options.source_name`, or by its path.
+pub fn load_path(
+    path: &Path,
+    schema: &Schema,
+    options: &LoadOptions,
+) -> Result<LoadReport, DataError> {
+    let name = source_name(path, options);
+    let file = std::fs::File::open(path).map_err(|e| DataError::io(&name, e))?;
+    let options = LoadOptions {
+        source_name: name,
+        ..options.clone()
+    };
+    load(file, schema, &options)
+}
+
+/// Loads Parquet profiles from an open file (or any [`ChunkReader`]).
+pub fn load<R: ChunkReader + 'static>(
+    reader: R,
+    schema: &Schema,
+    options: &LoadOptions,
+) -> Result<LoadReport, DataError> {
+    let name = options.source_name.as_str();
+    let unreadable = |e: parquet::errors::ParquetError| {
+        DataError::parquet(name, format!("not a readable Parquet file: {e}"))
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(unreadable)?;
+
+    // Project `id`, `events` and the declared fields; note the others.
+    let mut roots = Vec::new();
+    let mut undeclared_fields = BTreeSet::new();
+    for (i, field) in builder.schema().fields().iter().enumerate() {
+        let name = field.name().as_str();
+        if name == "id" || name == "events" || schema.field(name).is_some() {
+            roots.push(i);
+        } else {
+            undeclared_fields.insert(name.to_owned());
+        }
+    }
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let batches = builder.with_projection(mask).build().map_err(unreadable)?;
+
+    let mut loader = Loader {
+        schema,
+        name,
+        events_by_name: (0..schema.events.len())
+            .map(|i| (schema.events[i].name.as_str(), EventId(i as u32)))
+            .collect(),
+        undeclared_events: BTreeSet::new(),
+    };
+    let mut profiles = ProfilesBuilder::new(schema);
+    let mut bad = BadRows::new(options.skip_bad);
+    let mut rows_before = 0usize;
+    for batch in batches {
+        let batch =
+            batch.map_err(|e| DataError::parquet(name, format!("cannot read a row group: {e}")))?;
+        let columns = loader.columns(&batch)?;
+        for r in 0..batch.num_rows() {
+            if let Err(e) = loader.row(&columns, r, &mut profiles) {
+                bad.handle(e.at(&Location::row(name, rows_before + r + 1)))?;
+            }
+        }
+        rows_before += batch.num_rows();
+    }
+    Ok(LoadReport {
+        profiles: profiles.finish(),
+        bad_rows: bad.count,
+        first_errors: bad.first,
+        undeclared_fields,
+        undeclared_events: loader.undeclared_events,
+    })
+}
+
+struct Loader<'s> {
+    schema: &'s Schema,
+    name: &'s str,
+    events_by_name: HashMap<&'s str, EventId>,
+    undeclared_events: BTreeSet<String>,
+}
+
+/// The readable columns of one batch.
+struct Columns<'a> {
+    id: Option<Col<'a>>,
+    fields: Vec<(FieldId, Col<'a>)>,
+    events: Option<Events<'a>>,
+}
+
+/// The `events` column: list offsets and the struct's fields.
+struct Events<'a> {
+    list: &'a dyn Array,
+    offsets: Vec<(usize, usize)>,
+    structs: &'a StructArray,
+    ty: Col<'a>,
+    at: Col<'a>,
+    /// Per event type, per property: the struct field holding it, if any.
+    props: Vec<Vec<Option<Col<'a>>>>,
+}
+
+impl<'s> Loader<'s> {
+    fn unsupported(&self, column: &str, ty: &DataType, expected: &str) -> DataError {
+        DataError::parquet(
+            self.name,
+            format!("column `{column}` has unsupported type `{ty}` (expected {expected})"),
+        )
+    }
+
+    fn columns<'a>(&self, batch: &'a RecordBatch) -> Result<Columns<'a>, DataError> {
+        let mut columns = Columns {
+            id: None,
+            fields: Vec::new(),
+            events: None,
+        };
+        let arrow_schema = batch.schema_ref();
+        for (i, array) in batch.columns().iter().enumerate() {
+            let name = arrow_schema.field(i).name().as_str();
+            let array = array.as_ref();
+            if name == "id" {
+                let col = Col::new(array).filter(|c| !c.is_list()).ok_or_else(|| {
+                    self.unsupported(name, array.data_type(), "a string or an integer")
+                })?;
+                columns.id = Some(col);
+            } else if name == "events" {
+                columns.events = Some(self.events(array)?);
+            } else if let Some(field) = self.schema.field(name) {
+                let ty = self.schema.field_def(field).ty;
+                let expected = format!("values of type {}", self.schema.type_name(ty));
+                let col = Col::new(array)
+                    .ok_or_else(|| self.unsupported(name, array.data_type(), &expected))?;
+                columns.fields.push((field, col));
+            }
+        }
+        Ok(columns)
+    }
+
+    fn events<'a>(&self, array: &'a dyn Array) -> Result<Events<'a>, DataError> {
+        let expected = "a list of structs with `type` and `at`";
+        let bad = || self.unsupported("events", array.data_type(), expected);
+        let (offsets, values): (Vec<(usize, usize)>, &'a dyn Array) =
+            if let Some(list) = array.as_list_opt::<i32>() {
+                (pairs(list.value_offsets()), list.values().as_ref())
+            } else if let Some(list) = array.as_list_opt::<i64>() {
+                (pairs(list.value_offsets()), list.values().as_ref())
+            } else {
+                return Err(bad());
+            };
+        let structs = values.as_struct_opt().ok_or_else(bad)?;
+        let child = |name: &str| -> Result<Option<Col<'a>>, DataError> {
+            match structs.column_by_name(name) {
+                None => Ok(None),
+                Some(array) => Col::new(array.as_ref()).map(Some).ok_or_else(|| {
+                    self.unsupported(&format!("events.{name}"), array.data_type(), "a value")
+                }),
+            }
+        };
+        let ty = child("type")?.ok_or_else(bad)?;
+        let at = child("at")?.ok_or_else(bad)?;
+        let mut props = Vec::with_capacity(self.schema.events.len());
+        for event in &self.schema.events {
+            let mut cols = Vec::with_capacity(event.props.len());
+            for prop in &event.props {
+                cols.push(child(&prop.name)?);
+            }
+            props.push(cols);
+        }
+        Ok(Events {
+            list: array,
+            offsets,
+            structs,
+            ty,
+            at,
+            props,
+        })
+    }
+
+    fn row(
+        &mut self,
+        columns: &Columns<'_>,
+        r: usize,
+        profiles: &mut ProfilesBuilder<'_>,
+    ) -> Result<(), RowError> {
+        let id_text;
+        let id = match columns.id.as_ref().map_or(Cell::Missing, |c| c.cell(r)) {
+            Cell::Missing => return Err(RowError::MissingId),
+            Cell::Str(s) => s,
+            Cell::Int(i) => {
+                id_text = i.to_string();
+                &id_text
+            }
+            Cell::UInt(u) => {
+                id_text = u.to_string();
+                &id_text
+            }
+            other => {
+                return Err(RowError::bad_type(
+                    "id",
+                    format!("expected string or integer, found {}", other.describe()),
+                ));
+            }
+        };
+        let schema = self.schema;
+        let mut row = profiles.profile(id);
+        for (field, col) in &columns.fields {
+            let def = schema.field_def(*field);
+            let path = || def.name.clone();
+            let staged = value(&mut row, schema, def.ty, col, r, &path)?;
+            row.stage_field(*field, staged);
+        }
+        if let Some(events) = &columns.events {
+            self.events_of(&mut row, events, r)?;
+        }
+        row.commit()
+    }
+
+    fn events_of(
+        &mut self,
+        row: &mut ProfileRow<'_, '_>,
+        events: &Events<'_>,
+        r: usize,
+    ) -> Result<(), RowError> {
+        if r >= events.list.len() || events.list.is_null(r) {
+            return Ok(());
+        }
+        let Some(&(start, end)) = events.offsets.get(r) else {
+            return Ok(());
+        };
+        let schema = self.schema;
+        for (k, j) in (start..end).enumerate() {
+            if j >= events.structs.len() || events.structs.is_null(j) {
+                return Err(RowError::bad_type(
+                    format!("events[{k}]"),
+                    "expected an event, found null",
+                ));
+            }
+            let name = match events.ty.cell(j) {
+                Cell::Str(s) => s,
+                other => {
+                    return Err(RowError::bad_type(
+                        format!("events[{k}].type"),
+                        format!("expected string, found {}", other.describe()),
+                    ));
+                }
+            };
+            let Some(&id) = self.events_by_name.get(name) else {
+                if !self.undeclared_events.contains(name) {
+                    self.undeclared_events.insert(name.to_owned());
+                }
+                continue;
+            };
+            let at_path = || format!("events[{k}].at");
+            let at = match events.at.cell(j) {
+                Cell::Time(t) => t,
+                Cell::Str(s) => match crate::time::parse_instant(s) {
+                    Some(t) => t,
+                    None => return Err(cell::bad_time(at_path(), s)),
+                },
+                Cell::Missing => return Err(RowError::bad_time(at_path(), "missing time")),
+                other => return Err(cell::mismatch(at_path(), Type::Time, schema, other)),
+            };
+            let slots = row.push_event(id, at);
+            let def = schema.event_def(id);
+            let cols = events.props.get(id.0 as usize).map_or(&[][..], |c| &c[..]);
+            for (p, (prop, col)) in def.props.iter().zip(cols).enumerate() {
+                let Some(col) = col else { continue };
+                let path = || format!("events[{k}].{}", prop.name);
+                let staged = value(row, schema, prop.ty, col, j, &path)?;
+                row.set_prop(slots, crate::schema::PropId(p as u32), staged);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of cell `r` of `col` for a field or property of type `ty`.
+fn value(
+    row: &mut ProfileRow<'_, '_>,
+    schema: &Schema,
+    ty: Type,
+    col: &Col<'_>,
+    r: usize,
+    path: &dyn Fn() -> String,
+) -> Result<Staged, RowError> {
+    if ty == Type::StrSet && col.is_list() {
+        let Some(items) = col.list(r) else {
+            return Ok(Staged::Missing);
+        };
+        for (i, item) in items.enumerate() {
+            match item {
+                Cell::Str(s) => row.set_element(s),
+                other => {
+                    return Err(RowError::bad_type(
+                        format!("{}[{i}]", path()),
+                        format!("expected string, found {}", other.describe()),
+                    ));
+                }
+            }
+        }
+        return Ok(row.end_set());
+    }
+    cell::stage(row, schema, ty, col.cell(r), path)
+}
+
+/// List offsets as `(start, end)` pairs; a negative or decreasing offset gives an empty
+/// range.
+fn pairs<O: Copy + TryInto<usize>>(offsets: &[O]) -> Vec<(usize, usize)> {
+    offsets
+        .windows(2)
+        .map(|w| {
+            let start = w[0].try_into().unwrap_or(0);
+            let end = w[1].try_into().unwrap_or(0);
+            (start, end.max(start))
+        })
+        .collect()
+}
