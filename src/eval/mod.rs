@@ -15,6 +15,7 @@
 //! rule's value for the same profile, computed once (in effect in [`Program::order`]).
 
 mod aggregate;
+mod batch;
 mod expr;
 mod read;
 mod sample;
@@ -30,6 +31,7 @@ use crate::data::Profiles;
 use crate::ir::{ExprId, Program, RuleRef, SegmentId, TagId};
 use crate::value::Value;
 
+pub use batch::MORSEL_ROWS;
 pub use sample::{sample, sample_point};
 
 use expr::Evaluator;
