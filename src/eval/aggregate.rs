@@ -5,7 +5,8 @@
 //! time order (the loader sorts each profile's events by `at`, stably). An event is
 //! *in the window* when `at <= now` and:
 //! * `All`: always;
-//! * `Within(d)`: `now - d < at` (computed without overflow); no event if `d` is missing;
+//! * `Within(d)`: `now - d < at` (exact, without overflow; a negative `d` matches
+//!   nothing); no event if `d` is missing;
 //! * `Since(t)`: `t <= at`; no event if `t` is missing.
 //!
 //! It *matches* when it is in the window and the filter (if any) is true for it; the

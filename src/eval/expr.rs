@@ -3,8 +3,10 @@
 //! Every expression has a *raw* value, which may be missing. Wherever a `bool` is
 //! consumed — by `not`, `and`, `or`, a comparison, a `case` condition, an aggregate's
 //! filter, a tag or segment result — a missing bool reads as `false`. The one exception
-//! is `is missing` / `is present`, which looks at the raw value of its subject. Tag and
-//! segment values are computed once per profile, on first use.
+//! is `is missing` / `is present`, which looks at the raw value of its subject. A
+//! `case` passes the raw value of the chosen arm (or default) through. Tag and segment
+//! values are computed once per profile, on first use; a bool rule's value is the
+//! consumed (definite) bool, a valued tag's may be missing.
 
 use crate::data::Profiles;
 use crate::ir::{Expr, ExprId, ExprKind, Program, RuleRef};
@@ -72,37 +74,35 @@ impl<'a> Evaluator<'a> {
     /// The value of a tag or segment for the current profile (a `bool` rule's value is
     /// never missing).
     pub(crate) fn rule(&mut self, rule: RuleRef) -> Val<'a> {
-        let (slots, index, def) = match rule {
-            RuleRef::Tag(id) => (
-                &mut self.tags,
-                id.0 as usize,
-                self.program.tags.get(id.0 as usize),
-            ),
-            RuleRef::Segment(id) => (
-                &mut self.segments,
-                id.0 as usize,
-                self.program.segments.get(id.0 as usize),
-            ),
-        };
-        let (Some(slot), Some(def)) = (slots.get_mut(index), def) else {
+        let Some(body) = self.rule_body(rule) else {
             return Val::Missing;
         };
-        match *slot {
-            Slot::Done(v) => return v,
+        match self.slot(rule) {
+            Some(Slot::Done(v)) => return *v,
             // Unreachable for checked programs (no cycles); avoids unbounded recursion.
-            Slot::Busy => return Val::Missing,
-            Slot::Todo => *slot = Slot::Busy,
+            Some(Slot::Busy) | None => return Val::Missing,
+            Some(slot @ Slot::Todo) => *slot = Slot::Busy,
         }
-        let body = def.body;
         let value = self.eval(body, None);
-        let slots = match rule {
-            RuleRef::Tag(_) => &mut self.tags,
-            RuleRef::Segment(_) => &mut self.segments,
-        };
-        if let Some(slot) = slots.get_mut(index) {
+        if let Some(slot) = self.slot(rule) {
             *slot = Slot::Done(value);
         }
         value
+    }
+
+    fn rule_body(&self, rule: RuleRef) -> Option<ExprId> {
+        let def = match rule {
+            RuleRef::Tag(id) => self.program.tags.get(id.0 as usize),
+            RuleRef::Segment(id) => self.program.segments.get(id.0 as usize),
+        };
+        def.map(|d| d.body)
+    }
+
+    fn slot(&mut self, rule: RuleRef) -> Option<&mut Slot<'a>> {
+        match rule {
+            RuleRef::Tag(id) => self.tags.get_mut(id.0 as usize),
+            RuleRef::Segment(id) => self.segments.get_mut(id.0 as usize),
+        }
     }
 
     fn expr(&self, id: ExprId) -> Option<&'a Expr> {

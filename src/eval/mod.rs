@@ -59,14 +59,11 @@ pub struct Interpreter<'p> {
 
 impl<'p> Interpreter<'p> {
     pub fn new(program: &'p Program) -> Interpreter<'p> {
-        let mut order = program.order.clone();
         let tags = (0..program.tags.len()).map(|i| RuleRef::Tag(TagId(i as u32)));
         let segments = (0..program.segments.len()).map(|i| RuleRef::Segment(SegmentId(i as u32)));
-        for rule in tags.chain(segments) {
-            if !order.contains(&rule) {
-                order.push(rule);
-            }
-        }
+        let listed: std::collections::HashSet<RuleRef> = program.order.iter().copied().collect();
+        let mut order = program.order.clone();
+        order.extend(tags.chain(segments).filter(|r| !listed.contains(r)));
         Interpreter { program, order }
     }
 

@@ -107,11 +107,12 @@ pub(crate) fn order(lhs: Val<'_>, rhs: Val<'_>) -> Option<Ordering> {
     }
 }
 
-/// `lhs op rhs`: `false` if either operand is missing. Otherwise `<`, `<=`, `>`, `>=`
+/// `lhs op rhs`: `false` if either operand is missing (or the operands are not of one
+/// comparable type, which a checked program never has). Otherwise `<`, `<=`, `>`, `>=`
 /// and `==` follow [`order`] (so any comparison with NaN is false), and `!=` is
 /// `!(lhs == rhs)` (so `NaN != NaN` is true).
 pub(crate) fn compare(op: CmpOp, lhs: Val<'_>, rhs: Val<'_>) -> bool {
-    if lhs.is_missing() || rhs.is_missing() {
+    if !comparable(lhs, rhs) {
         return false;
     }
     let ord = order(lhs, rhs);
@@ -123,6 +124,19 @@ pub(crate) fn compare(op: CmpOp, lhs: Val<'_>, rhs: Val<'_>) -> bool {
         CmpOp::Gt => ord == Some(Ordering::Greater),
         CmpOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
     }
+}
+
+/// Both present and of the same comparable type.
+fn comparable(lhs: Val<'_>, rhs: Val<'_>) -> bool {
+    matches!(
+        (lhs, rhs),
+        (Val::Bool(_), Val::Bool(_))
+            | (Val::Int(_), Val::Int(_))
+            | (Val::Float(_), Val::Float(_))
+            | (Val::Str(_), Val::Str(_))
+            | (Val::Time(_), Val::Time(_))
+            | (Val::Duration(_), Val::Duration(_))
+    ) || matches!((lhs, rhs), (Val::Enum(e, _), Val::Enum(f, _)) if e == f)
 }
 
 #[cfg(test)]
@@ -247,6 +261,8 @@ mod tests {
         assert!(!compare(CmpOp::Ne, Val::Missing, Val::Int(1)));
         assert!(!compare(CmpOp::Eq, Val::Missing, Val::Missing));
         assert!(!compare(CmpOp::Eq, Val::Int(1), Val::Str("1")));
+        assert!(!compare(CmpOp::Ne, Val::Int(1), Val::Str("1")));
+        assert!(!compare(CmpOp::Ne, Val::Time(1), Val::Duration(1)));
     }
 
     #[test]

@@ -201,3 +201,18 @@ fn interpreter_is_shareable_across_threads() {
     let out = out.into_inner().unwrap();
     assert_eq!(out[0], out[1]);
 }
+
+#[test]
+fn a_rule_cycle_reads_missing_instead_of_recursing() {
+    // The checker rejects cycles; the interpreter must still not overflow the stack.
+    let mut b = Builder::new(schema());
+    let placeholder = b.bool(true);
+    let a = b.tag("a", placeholder);
+    let a_ref = b.tag_ref(a);
+    let not_a = b.not(a_ref);
+    let mut p = b.build();
+    p.tags[0].body = not_a;
+    let data = profiles(&p.schema, &[row(1)]);
+    let values = Interpreter::new(&p).eval_profile(&data, 0, NOW);
+    assert_eq!(values.tags, vec![Value::Bool(true)]);
+}
