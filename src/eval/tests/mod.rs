@@ -7,6 +7,7 @@ mod aggregate;
 mod api;
 mod expr;
 mod missing;
+mod robust;
 
 use crate::ir::{ExprId, Program};
 use crate::value::Value;
