@@ -13,3 +13,8 @@ pub mod schema;
 pub mod source;
 pub mod time;
 pub mod value;
+pub mod output;
+pub mod rule_test;
+
+#[cfg(feature = "cli")]
+pub mod cli;

@@ -262,7 +262,7 @@ impl<'a> Checker<'a> {
             }
             None => {
                 let events: Vec<&str> =
-                    self.schema.events.iter().map(|e| e.name.as_str()).collect();
+                    self.program.schema.events.iter().map(|e| e.name.as_str()).collect();
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_NAME,
                     event.span,
@@ -315,7 +315,7 @@ impl<'a> Checker<'a> {
             None => None,
             Some(ident) => Some((self.event_property(event, ident)?, ident.span)),
         };
-        let event_name = self.schema.event_def(event).name.clone();
+        let event_name = self.program.schema.event_def(event).name.clone();
         match func {
             AggFunc::Count | AggFunc::Exists | AggFunc::Streak => {
                 if let Some((_, pspan)) = target {
@@ -388,7 +388,7 @@ impl<'a> Checker<'a> {
         if ident.name == "at" {
             return Some((AggTarget::At, Type::Time));
         }
-        let def = self.schema.event_def(event);
+        let def = self.program.schema.event_def(event);
         if let Some(p) = def.prop(&ident.name) {
             return Some((AggTarget::Prop(p), def.props[p.0 as usize].ty));
         }

@@ -69,9 +69,9 @@ impl<'a> Checker<'a> {
                     self.bind(&field.name, Decl::Key);
                     continue;
                 }
-                let id = FieldId(self.schema.fields.len() as u32);
+                let id = FieldId(self.program.schema.fields.len() as u32);
                 if self.bind(&field.name, Decl::Field(id)) {
-                    self.schema.fields.push(Field {
+                    self.program.schema.fields.push(Field {
                         name: field.name.name.clone(),
                         ty,
                     });
@@ -143,7 +143,7 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_event(&mut self, event: &'a ast::EventDecl) {
-        let id = EventId(self.schema.events.len() as u32);
+        let id = EventId(self.program.schema.events.len() as u32);
         if !self.bind(&event.name, Decl::Event(id)) {
             return;
         }
@@ -185,7 +185,7 @@ impl<'a> Checker<'a> {
                 spans.push(prop.name.span);
             }
         }
-        self.schema.events.push(EventType {
+        self.program.schema.events.push(EventType {
             name: event.name.name.clone(),
             props,
         });
@@ -301,11 +301,11 @@ impl<'a> Checker<'a> {
                     ));
                     return None;
                 }
-                let id = match self.schema.enums.iter().position(|e| e.variants == names) {
+                let id = match self.program.schema.enums.iter().position(|e| e.variants == names) {
                     Some(i) => EnumId(i as u32),
                     None => {
-                        self.schema.enums.push(EnumType { variants: names });
-                        EnumId(self.schema.enums.len() as u32 - 1)
+                        self.program.schema.enums.push(EnumType { variants: names });
+                        EnumId(self.program.schema.enums.len() as u32 - 1)
                     }
                 };
                 Some(Type::Enum(id))

@@ -192,7 +192,7 @@ impl<'a> Checker<'a> {
 
     /// The constant for variant `name` of enum `e`, or an error listing the variants.
     fn variant(&mut self, e: EnumId, name: &str, span: Span) -> Option<ExprId> {
-        let def = self.schema.enum_def(e);
+        let def = self.program.schema.enum_def(e);
         if let Some(v) = def.variant(name) {
             return Some(self.push(K::Const(Value::Enum(e, v)), Type::Enum(e), span));
         }
@@ -220,7 +220,7 @@ impl<'a> Checker<'a> {
             if name == "at" {
                 return Some(self.push(K::EventAt, Type::Time, span));
             }
-            let def = self.schema.event_def(event);
+            let def = self.program.schema.event_def(event);
             if let Some(p) = def.prop(name) {
                 let ty = def.props[p.0 as usize].ty;
                 return Some(self.push(K::EventProp(p), ty, span));
@@ -252,7 +252,7 @@ impl<'a> Checker<'a> {
         let mut candidates: Vec<&str> = self.names.keys().copied().collect();
         if let Some(event) = scope.event {
             candidates.extend(
-                self.schema
+                self.program.schema
                     .event_def(event)
                     .props
                     .iter()
@@ -281,7 +281,7 @@ impl<'a> Checker<'a> {
                 self.not_constant(span, &what)
             }
             Decl::Field(id) => {
-                let ty = self.schema.field_def(id).ty;
+                let ty = self.program.schema.field_def(id).ty;
                 Some(self.push(K::Field(id), ty, span))
             }
             Decl::Key => {
@@ -346,11 +346,11 @@ impl<'a> Checker<'a> {
             return Some(self.variant(e, name, span));
         }
         if want == Want::Bool {
-            let fields: Vec<_> = (0..self.schema.fields.len())
+            let fields: Vec<_> = (0..self.program.schema.fields.len())
                 .filter_map(|i| {
-                    let f = &self.schema.fields[i];
+                    let f = &self.program.schema.fields[i];
                     match f.ty {
-                        Type::Enum(e) => self.schema.enum_def(e).variant(name).map(|v| (i, e, v)),
+                        Type::Enum(e) => self.program.schema.enum_def(e).variant(name).map(|v| (i, e, v)),
                         _ => None,
                     }
                 })
@@ -377,9 +377,9 @@ impl<'a> Checker<'a> {
                 many => {
                     let names: Vec<String> = many
                         .iter()
-                        .map(|(i, _, _)| format!("`{}`", self.schema.fields[*i].name))
+                        .map(|(i, _, _)| format!("`{}`", self.program.schema.fields[*i].name))
                         .collect();
-                    let example = &self.schema.fields[many[0].0].name;
+                    let example = &self.program.schema.fields[many[0].0].name;
                     self.error(
                         Diagnostic::error(
                             codes::AMBIGUOUS_VARIANT,
@@ -398,6 +398,7 @@ impl<'a> Checker<'a> {
         }
         // Without context, a variant of exactly one enum type stands for itself.
         let owners: Vec<(EnumId, u32)> = self
+            .program
             .schema
             .enums
             .iter()
@@ -743,6 +744,7 @@ impl<'a> Checker<'a> {
             let converted = match (&v, ty) {
                 (Value::Int(i), Type::Float) => Some(Value::Float(*i as f64)),
                 (Value::Str(s), Type::Enum(e)) => self
+                    .program
                     .schema
                     .enum_def(e)
                     .variant(s)
@@ -766,7 +768,7 @@ impl<'a> Checker<'a> {
                         )
                         .with_label(format!(
                             "{} is not {}",
-                            v.to_key(&self.schema),
+                            v.to_key(&self.program.schema),
                             self.type_name(ty)
                         )),
                     );
@@ -935,11 +937,11 @@ impl<'a> Checker<'a> {
             .build();
         match built {
             Ok(re) => {
-                if let Some(i) = self.regexes.iter().position(|r| r.as_str() == re.as_str()) {
+                if let Some(i) = self.program.regexes.iter().position(|r| r.as_str() == re.as_str()) {
                     return Some(crate::ir::RegexId(i as u32));
                 }
-                self.regexes.push(re);
-                Some(crate::ir::RegexId(self.regexes.len() as u32 - 1))
+                self.program.regexes.push(re);
+                Some(crate::ir::RegexId(self.program.regexes.len() as u32 - 1))
             }
             Err(e) => {
                 let detail = e.to_string();

@@ -4,7 +4,7 @@ use super::expr::{Scope, Want};
 use super::{Checker, Const, codes};
 use crate::ast::{self, ExprKind as A};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{ExprId, ExprKind as K, Window};
+use crate::ir::{ExprId, ExprKind as K};
 use crate::schema::Type;
 use crate::source::Span;
 use crate::value::Value;
@@ -16,7 +16,7 @@ impl<'a> Checker<'a> {
         if self.operands_constant(id)
             && let Some(value) = self.evaluate_constant(id)
         {
-            self.exprs[id.0 as usize].kind = K::Const(value);
+            self.program.exprs[id.0 as usize].kind = K::Const(value);
         }
         id
     }
@@ -197,9 +197,8 @@ impl<'a> Checker<'a> {
     }
 
     /// The value of an expression whose operands are all constants.
+    /// Evaluated by the interpreter, so constants mean what they mean at run time.
     fn evaluate_constant(&self, id: ExprId) -> Option<Value> {
-        let _ = id;
-        let _ = Window::All;
-        None
+        Some(crate::eval::eval_const(&self.program, id, 0))
     }
 }

@@ -166,7 +166,7 @@ impl<'a> Checker<'a> {
         let Some((Decl::Event(id), _)) = self.names.get(event.name.as_str()) else {
             return None;
         };
-        let def = self.schema.event_def(*id);
+        let def = self.program.schema.event_def(*id);
         let mut names: Vec<&str> = def.props.iter().map(|p| p.name.as_str()).collect();
         names.push("at");
         Some(names)

@@ -355,7 +355,7 @@ impl<'a> Checker<'a> {
                     Some(&(Decl::Field(id), _)) => id,
                     _ => {
                         let fields: Vec<&str> =
-                            self.schema.fields.iter().map(|f| f.name.as_str()).collect();
+                            self.program.schema.fields.iter().map(|f| f.name.as_str()).collect();
                         let mut d = Diagnostic::error(
                             codes::UNKNOWN_NAME,
                             field.name.span,
@@ -366,7 +366,7 @@ impl<'a> Checker<'a> {
                         return false;
                     }
                 };
-                let ty = self.schema.field_def(id).ty;
+                let ty = self.program.schema.field_def(id).ty;
                 if given.fields.iter().any(|(f, _)| *f == id) {
                     self.error(Diagnostic::error(
                         codes::DUPLICATE_NAME,
@@ -429,7 +429,7 @@ impl<'a> Checker<'a> {
             let target = if name.name == "at" {
                 None
             } else {
-                let def = self.schema.event_def(event);
+                let def = self.program.schema.event_def(event);
                 match def.prop(&name.name) {
                     Some(p) => Some((p, def.props[p.0 as usize].ty)),
                     None => {

@@ -43,7 +43,7 @@ pub struct CheckOutput {
 
 /// Checks the modules of one rule set (the root file and everything it imports).
 pub fn check(modules: &[ast::Module], sources: Arc<SourceMap>) -> CheckOutput {
-    let mut checker = Checker::new();
+    let mut checker = Checker::new(Arc::clone(&sources));
     checker.declare_all(modules);
     let order = checker.order_rules();
     for node in &order {
@@ -56,7 +56,7 @@ pub fn check(modules: &[ast::Module], sources: Arc<SourceMap>) -> CheckOutput {
     let program = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        Some(checker.finish(order, Arc::clone(&sources)))
+        Some(checker.finish(order))
     };
     CheckOutput {
         program,
@@ -121,10 +121,11 @@ enum Node {
 
 struct Checker<'a> {
     diags: Vec<Diagnostic>,
-    schema: Schema,
+    /// The program being built: its schema, expression arena and regexes fill up as
+    /// declarations are checked (so constants fold with the interpreter); the rest is
+    /// set by [`Checker::finish`].
+    program: Program,
     names: HashMap<&'a str, (Decl, Span)>,
-    exprs: Vec<ir::Expr>,
-    regexes: Vec<regex::Regex>,
     lets: Vec<LetInfo<'a>>,
     tags: Vec<RuleInfo<'a>>,
     segments: Vec<RuleInfo<'a>>,
@@ -140,13 +141,24 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new() -> Checker<'a> {
+    fn new(sources: Arc<SourceMap>) -> Checker<'a> {
         Checker {
             diags: Vec::new(),
-            schema: Schema::default(),
+            program: Program {
+                sources,
+                schema: Schema::default(),
+                exprs: Vec::new(),
+                tags: Vec::new(),
+                segments: Vec::new(),
+                order: Vec::new(),
+                regexes: Vec::new(),
+                channels: Vec::new(),
+                triggers: Vec::new(),
+                tests: Vec::new(),
+                timezone: "UTC".into(),
+                send_cap: None,
+            },
             names: HashMap::new(),
-            exprs: Vec::new(),
-            regexes: Vec::new(),
             lets: Vec::new(),
             tags: Vec::new(),
             segments: Vec::new(),
@@ -167,13 +179,13 @@ impl<'a> Checker<'a> {
     }
 
     fn push(&mut self, kind: ir::ExprKind, ty: Type, span: Span) -> ExprId {
-        let id = ExprId(self.exprs.len() as u32);
-        self.exprs.push(ir::Expr { kind, ty, span });
+        let id = ExprId(self.program.exprs.len() as u32);
+        self.program.exprs.push(ir::Expr { kind, ty, span });
         id
     }
 
     fn expr(&self, id: ExprId) -> &ir::Expr {
-        &self.exprs[id.0 as usize]
+        &self.program.exprs[id.0 as usize]
     }
 
     fn ty(&self, id: ExprId) -> Type {
@@ -181,7 +193,7 @@ impl<'a> Checker<'a> {
     }
 
     fn type_name(&self, ty: Type) -> String {
-        self.schema.type_name(ty)
+        self.program.schema.type_name(ty)
     }
 
     /// Checks one let, tag or segment body (everything it refers to was checked first).
@@ -242,7 +254,7 @@ impl<'a> Checker<'a> {
         Some((body, ty))
     }
 
-    fn finish(self, order: Vec<Node>, sources: Arc<SourceMap>) -> Program {
+    fn finish(mut self, order: Vec<Node>) -> Program {
         let rule = |info: &RuleInfo<'a>| {
             let (body, ty) = info.checked.unwrap_or((ExprId(0), Type::Bool));
             ir::Rule {
@@ -252,29 +264,24 @@ impl<'a> Checker<'a> {
                 ty,
             }
         };
-        Program {
-            sources,
-            tags: self.tags.iter().map(rule).collect(),
-            segments: self.segments.iter().map(rule).collect(),
-            order: order
-                .into_iter()
-                .filter_map(|node| match node {
-                    Node::Let(_) => None,
-                    Node::Tag(id) => Some(RuleRef::Tag(id)),
-                    Node::Segment(id) => Some(RuleRef::Segment(id)),
-                })
-                .collect(),
-            schema: self.schema,
-            exprs: self.exprs,
-            regexes: self.regexes,
-            channels: self.channels,
-            triggers: self.triggers,
-            tests: self.tests,
-            timezone: self
-                .timezone
-                .map_or_else(|| "UTC".to_string(), |(tz, _)| tz),
-            send_cap: self.send_cap,
+        self.program.tags = self.tags.iter().map(rule).collect();
+        self.program.segments = self.segments.iter().map(rule).collect();
+        self.program.order = order
+            .into_iter()
+            .filter_map(|node| match node {
+                Node::Let(_) => None,
+                Node::Tag(id) => Some(RuleRef::Tag(id)),
+                Node::Segment(id) => Some(RuleRef::Segment(id)),
+            })
+            .collect();
+        self.program.channels = self.channels;
+        self.program.triggers = self.triggers;
+        self.program.tests = self.tests;
+        if let Some((tz, _)) = self.timezone {
+            self.program.timezone = tz;
         }
+        self.program.send_cap = self.send_cap;
+        self.program
     }
 }
 

@@ -60,3 +60,25 @@ pub fn load(path: &Path) -> Result<Compiled, Failure> {
         }
     }
 }
+
+/// Prints a data error (a bad row, an unreadable file) in the chosen format.
+pub fn print_data_error(error: &crate::data::DataError, format: Format, severity: &str) {
+    match format {
+        Format::Human => {
+            let help = miette::Diagnostic::help(error).map(|h| format!("\n  help: {h}")).unwrap_or_default();
+            eprintln!("{severity}[{}]: {error}{help}", error.code_str());
+        }
+        Format::Json => {
+            let location = error.location();
+            let object = serde_json::json!({
+                "code": error.code_str(),
+                "severity": severity,
+                "message": error.to_string(),
+                "file": location.map(|l| l.source.clone()),
+                "row": location.map(|l| l.number),
+                "help": miette::Diagnostic::help(error).map(|h| h.to_string()),
+            });
+            eprintln!("{object}");
+        }
+    }
+}

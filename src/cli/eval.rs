@@ -1,0 +1,126 @@
+//! `corral eval RULES --profiles FILE`: evaluate every tag and segment over profiles and
+//! print counts (one JSON object) or members (NDJSON, one line per profile).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{Failure, Format, Outcome, parse_now, report};
+use crate::data::{self, DataError, LoadOptions};
+use crate::eval::Interpreter;
+use crate::output::{Counts, member_json};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The rule file
+    rules: PathBuf,
+    /// Profiles: NDJSON, or Parquet (by the `.parquet` extension or its magic bytes)
+    #[arg(long, value_name = "FILE")]
+    profiles: PathBuf,
+    /// Reference time for windows and `since` (RFC 3339 or a date); default: the clock
+    #[arg(long, value_name = "T", value_parser = parse_now)]
+    now: Option<i64>,
+    /// What to print
+    #[arg(long, value_enum, default_value_t = Output::Counts)]
+    output: Output,
+    /// Count and report bad rows and go on, instead of stopping at the first
+    #[arg(long)]
+    skip_bad: bool,
+    /// Threads to evaluate with; default: all cores
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// How to print diagnostics (on stderr)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// `{"profiles": N, "tags": {...}, "segments": {...}}`
+    Counts,
+    /// One line per profile: `{"id": ..., "tags": {...}, "segments": [...]}`
+    Members,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let program = report::compile_or_report(&args.rules, args.format)?;
+    let options = LoadOptions {
+        skip_bad: args.skip_bad,
+        source_name: args.profiles.display().to_string(),
+    };
+    let loaded = match data::load_path(&args.profiles, &program.schema, &options) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            report::print_data_error(&e, args.format, "error");
+            return Err(match e {
+                DataError::Io { .. } => Failure::Usage,
+                _ => Failure::Rules,
+            });
+        }
+    };
+    if loaded.bad_rows > 0 {
+        for e in &loaded.first_errors {
+            report::print_data_error(e, args.format, "warning");
+        }
+        eprintln!(
+            "skipped {} bad row{} of {}",
+            loaded.bad_rows,
+            if loaded.bad_rows == 1 { "" } else { "s" },
+            options.source_name
+        );
+    }
+    let now = args.now.unwrap_or_else(crate::time::now);
+    let profiles = &loaded.profiles;
+    let interpreter = Interpreter::new(&program);
+    let threads = args.threads.map(usize::from);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.output {
+        Output::Counts => {
+            let mut total = Counts::new(&program);
+            interpreter
+                .eval_parallel(
+                    profiles,
+                    now,
+                    threads,
+                    || Counts::new(&program),
+                    |counts, _, values| counts.add(&program, values),
+                    |part| total.merge(part),
+                )
+                .map_err(|e| std::io::Error::other(e.to_string()))
+                .and_then(|()| writeln!(out, "{}", total.to_json(&program)))
+        }
+        Output::Members => {
+            let mut result = Ok(());
+            interpreter
+                .eval_parallel(
+                    profiles,
+                    now,
+                    threads,
+                    Vec::<u8>::new,
+                    |buf, row, values| {
+                        let line = member_json(&program, &profiles.ids[row], values);
+                        buf.extend_from_slice(line.to_string().as_bytes());
+                        buf.push(b'\n');
+                    },
+                    |buf| {
+                        if result.is_ok() {
+                            result = out.write_all(&buf);
+                        }
+                    },
+                )
+                .map_err(|e| std::io::Error::other(e.to_string()))
+                .and(result)
+        }
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`corral eval ... | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            Err(Failure::Usage)
+        }
+    }
+}

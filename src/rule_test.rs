@@ -1,0 +1,156 @@
+//! Running a rule set's `test` blocks: build the profile a test describes, evaluate its
+//! expectations, and explain a failure with the values that decided it.
+
+use crate::data::ProfilesBuilder;
+use crate::eval::{Interpreter, eval_const};
+use crate::ir::{ExprId, ExprKind, Program, Test};
+use crate::source::Span;
+use crate::value::Value;
+
+/// The outcome of one `test` block.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    pub title: String,
+    pub span: Span,
+    /// The expectations that did not hold.
+    pub failures: Vec<ExpectFailure>,
+    /// The `given` profile could not be built (a value the data loader rejects).
+    pub setup_error: Option<String>,
+}
+
+/// A failed `expect`, with the values of its parts.
+#[derive(Clone, Debug)]
+pub struct ExpectFailure {
+    /// The expectation as written.
+    pub source: String,
+    pub span: Span,
+    /// Sub-expressions as written and their values, outermost first, indented by depth.
+    pub values: Vec<(usize, String, String)>,
+}
+
+impl TestResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty() && self.setup_error.is_none()
+    }
+
+    /// A readable account of why the test failed (empty if it passed).
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        if let Some(e) = &self.setup_error {
+            out.push_str(&format!("    cannot build the given profile: {e}\n"));
+        }
+        for f in &self.failures {
+            out.push_str(&format!("    expect {}\n", f.source));
+            for (depth, text, value) in &f.values {
+                out.push_str(&format!("      {}{text} = {value}\n", "  ".repeat(*depth)));
+            }
+        }
+        out
+    }
+}
+
+/// Runs every test of the program; `now` is the reference time of tests that set none.
+pub fn run_all(program: &Program, now: i64) -> Vec<TestResult> {
+    let interpreter = Interpreter::new(program);
+    program.tests.iter().map(|t| run(&interpreter, t, now)).collect()
+}
+
+fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResult {
+    let program = interpreter.program();
+    let now = match test.now.map(|e| eval_const(program, e, default_now)) {
+        Some(Value::Time(t)) => t,
+        _ => default_now,
+    };
+    let mut result = TestResult {
+        title: test.title.clone(),
+        span: test.span,
+        failures: Vec::new(),
+        setup_error: None,
+    };
+    let mut builder = ProfilesBuilder::new(&program.schema);
+    let built = {
+        let mut row = builder.profile("test");
+        let mut outcome = Ok(());
+        for (field, expr) in &test.given.fields {
+            let value = eval_const(program, *expr, now);
+            outcome = outcome.and_then(|()| row.set(*field, &value));
+        }
+        for event in &test.given.events {
+            let at = match event.at.map(|e| eval_const(program, e, now)) {
+                Some(Value::Time(t)) => t,
+                _ => now,
+            };
+            let props: Vec<_> = event
+                .props
+                .iter()
+                .map(|(p, e)| (*p, eval_const(program, *e, now)))
+                .collect();
+            outcome = outcome.and_then(|()| row.event(event.event, at, &props));
+        }
+        outcome.and_then(|()| row.finish())
+    };
+    if let Err(e) = built {
+        result.setup_error = Some(e.to_string());
+        return result;
+    }
+    let profiles = builder.finish();
+    for &expect in &test.expects {
+        if interpreter.eval_expr(&profiles, 0, now, None, expect).truthy() {
+            continue;
+        }
+        let mut values = Vec::new();
+        explain(interpreter, &profiles, now, expect, 0, &mut values);
+        let span = program.expr(expect).span;
+        result.failures.push(ExpectFailure {
+            source: program.sources.snippet(span).to_string(),
+            span,
+            values,
+        });
+    }
+    result
+}
+
+/// Collects the values of `expr` and its parts, two levels deep (following a tag or
+/// segment into its definition).
+fn explain(
+    interpreter: &Interpreter<'_>,
+    profiles: &crate::data::Profiles,
+    now: i64,
+    expr: ExprId,
+    depth: usize,
+    out: &mut Vec<(usize, String, String)>,
+) {
+    let program = interpreter.program();
+    let node = program.expr(expr);
+    let value = interpreter.eval_expr(profiles, 0, now, None, expr);
+    let shown = match (&value, node.ty) {
+        (Value::Missing, crate::schema::Type::Bool) => "false (missing)".to_string(),
+        (Value::Missing, _) => "missing".to_string(),
+        (v, _) => v.to_json(&program.schema).to_string(),
+    };
+    out.push((depth, program.sources.snippet(node.span).to_string(), shown));
+    if depth >= 2 {
+        return;
+    }
+    let children: Vec<ExprId> = match &node.kind {
+        ExprKind::Tag(t) => vec![program.tag(*t).body],
+        ExprKind::Segment(s) => vec![program.segment(*s).body],
+        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => vec![*x],
+        ExprKind::And(xs) | ExprKind::Or(xs) => xs.clone(),
+        ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => vec![*lhs, *rhs],
+        ExprKind::InList { subject, .. } | ExprKind::Matches { subject, .. } | ExprKind::Is { subject, .. } => {
+            vec![*subject]
+        }
+        ExprKind::SetContains { set, elem } => vec![*set, *elem],
+        ExprKind::StrContains { text, part } => vec![*text, *part],
+        _ => Vec::new(),
+    };
+    for child in children {
+        // A child with the same text (a tag's body is its own line) adds nothing.
+        let child_span = program.expr(child).span;
+        if child_span == node.span || matches!(program.expr(child).kind, ExprKind::Const(_)) {
+            continue;
+        }
+        explain(interpreter, profiles, now, child, depth + 1, out);
+    }
+}
