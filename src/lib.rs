@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod ir;
 pub mod parse;
+pub mod print;
 pub mod schema;
 pub mod source;
 pub mod time;
