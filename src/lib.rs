@@ -8,14 +8,14 @@ pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod ir;
+pub mod output;
 pub mod parse;
 pub mod print;
+pub mod rule_test;
 pub mod schema;
 pub mod source;
 pub mod time;
 pub mod value;
-pub mod output;
-pub mod rule_test;
 
 #[cfg(feature = "cli")]
 pub mod cli;

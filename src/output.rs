@@ -86,7 +86,11 @@ impl Counts {
             .map(|(rule, count)| {
                 let value = match count {
                     TagCount::Members(n) => Json::from(*n),
-                    TagCount::Values(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), Json::from(*v))).collect()),
+                    TagCount::Values(map) => Json::Object(
+                        map.iter()
+                            .map(|(k, v)| (k.clone(), Json::from(*v)))
+                            .collect(),
+                    ),
                 };
                 (rule.name.clone(), value)
             })

@@ -52,7 +52,11 @@ impl TestResult {
 /// Runs every test of the program; `now` is the reference time of tests that set none.
 pub fn run_all(program: &Program, now: i64) -> Vec<TestResult> {
     let interpreter = Interpreter::new(program);
-    program.tests.iter().map(|t| run(&interpreter, t, now)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run(&interpreter, t, now))
+        .collect()
 }
 
 fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResult {
@@ -95,7 +99,10 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
     }
     let profiles = builder.finish();
     for &expect in &test.expects {
-        if interpreter.eval_expr(&profiles, 0, now, None, expect).truthy() {
+        if interpreter
+            .eval_expr(&profiles, 0, now, None, expect)
+            .truthy()
+        {
             continue;
         }
         let mut values = Vec::new();
@@ -138,7 +145,9 @@ fn explain(
         ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => vec![*x],
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.clone(),
         ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => vec![*lhs, *rhs],
-        ExprKind::InList { subject, .. } | ExprKind::Matches { subject, .. } | ExprKind::Is { subject, .. } => {
+        ExprKind::InList { subject, .. }
+        | ExprKind::Matches { subject, .. }
+        | ExprKind::Is { subject, .. } => {
             vec![*subject]
         }
         ExprKind::SetContains { set, elem } => vec![*set, *elem],

@@ -17,7 +17,10 @@ use corral::compile::compile_file;
 use corral::diagnostic::Severity;
 
 fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -61,7 +64,11 @@ fn corpus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let mut files = Vec::new();
     cases(&root, &mut files);
-    assert!(files.len() >= 20, "the corpus has only {} cases", files.len());
+    assert!(
+        files.len() >= 20,
+        "the corpus has only {} cases",
+        files.len()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
@@ -91,14 +98,26 @@ fn corpus() {
             let now = corral::time::parse_instant("2026-11-22T00:00:00Z").unwrap();
             for result in corral::rule_test::run_all(program, now) {
                 if !result.passed() {
-                    failures.push(format!("{name}: test {:?} failed:\n{}", result.title, result.report()));
+                    failures.push(format!(
+                        "{name}: test {:?} failed:\n{}",
+                        result.title,
+                        result.report()
+                    ));
                 }
             }
         }
         if !compiled.diagnostics.items.is_empty() {
-            let rendered = compiled.diagnostics.render_human(false).replace(&*root.display().to_string(), "tests/cases");
+            let rendered = compiled
+                .diagnostics
+                .render_human(false)
+                .replace(&*root.display().to_string(), "tests/cases");
             insta::assert_snapshot!(name.replace(['/', '.'], "_"), rendered);
         }
     }
-    assert!(failures.is_empty(), "{} corpus cases failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

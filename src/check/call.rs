@@ -261,8 +261,13 @@ impl<'a> Checker<'a> {
                 None
             }
             None => {
-                let events: Vec<&str> =
-                    self.program.schema.events.iter().map(|e| e.name.as_str()).collect();
+                let events: Vec<&str> = self
+                    .program
+                    .schema
+                    .events
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect();
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_NAME,
                     event.span,

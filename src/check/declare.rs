@@ -301,7 +301,13 @@ impl<'a> Checker<'a> {
                     ));
                     return None;
                 }
-                let id = match self.program.schema.enums.iter().position(|e| e.variants == names) {
+                let id = match self
+                    .program
+                    .schema
+                    .enums
+                    .iter()
+                    .position(|e| e.variants == names)
+                {
                     Some(i) => EnumId(i as u32),
                     None => {
                         self.program.schema.enums.push(EnumType { variants: names });

@@ -252,7 +252,8 @@ impl<'a> Checker<'a> {
         let mut candidates: Vec<&str> = self.names.keys().copied().collect();
         if let Some(event) = scope.event {
             candidates.extend(
-                self.program.schema
+                self.program
+                    .schema
                     .event_def(event)
                     .props
                     .iter()
@@ -350,7 +351,12 @@ impl<'a> Checker<'a> {
                 .filter_map(|i| {
                     let f = &self.program.schema.fields[i];
                     match f.ty {
-                        Type::Enum(e) => self.program.schema.enum_def(e).variant(name).map(|v| (i, e, v)),
+                        Type::Enum(e) => self
+                            .program
+                            .schema
+                            .enum_def(e)
+                            .variant(name)
+                            .map(|v| (i, e, v)),
                         _ => None,
                     }
                 })
@@ -937,7 +943,12 @@ impl<'a> Checker<'a> {
             .build();
         match built {
             Ok(re) => {
-                if let Some(i) = self.program.regexes.iter().position(|r| r.as_str() == re.as_str()) {
+                if let Some(i) = self
+                    .program
+                    .regexes
+                    .iter()
+                    .position(|r| r.as_str() == re.as_str())
+                {
                     return Some(crate::ir::RegexId(i as u32));
                 }
                 self.program.regexes.push(re);

@@ -354,8 +354,13 @@ impl<'a> Checker<'a> {
                 let id = match self.names.get(field.name.name.as_str()) {
                     Some(&(Decl::Field(id), _)) => id,
                     _ => {
-                        let fields: Vec<&str> =
-                            self.program.schema.fields.iter().map(|f| f.name.as_str()).collect();
+                        let fields: Vec<&str> = self
+                            .program
+                            .schema
+                            .fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect();
                         let mut d = Diagnostic::error(
                             codes::UNKNOWN_NAME,
                             field.name.span,

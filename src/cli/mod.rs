@@ -93,6 +93,7 @@ fn run(cli: Cli) -> Outcome {
 
 /// Parses `--now`: RFC 3339 or a date.
 fn parse_now(text: &str) -> Result<i64, String> {
-    crate::time::parse_instant(text)
-        .ok_or_else(|| format!("`{text}` is not a time: use RFC 3339, e.g. 2026-11-22T00:00:00Z, or a date"))
+    crate::time::parse_instant(text).ok_or_else(|| {
+        format!("`{text}` is not a time: use RFC 3339, e.g. 2026-11-22T00:00:00Z, or a date")
+    })
 }

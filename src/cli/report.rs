@@ -51,7 +51,10 @@ pub fn load(path: &Path) -> Result<Compiled, Failure> {
     match compile_file(path) {
         Ok(compiled) => Ok(compiled),
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            eprintln!("error[corral::parse::not_utf8]: `{}` is not UTF-8 text", path.display());
+            eprintln!(
+                "error[corral::parse::not_utf8]: `{}` is not UTF-8 text",
+                path.display()
+            );
             Err(Failure::Rules)
         }
         Err(e) => {
@@ -65,7 +68,9 @@ pub fn load(path: &Path) -> Result<Compiled, Failure> {
 pub fn print_data_error(error: &crate::data::DataError, format: Format, severity: &str) {
     match format {
         Format::Human => {
-            let help = miette::Diagnostic::help(error).map(|h| format!("\n  help: {h}")).unwrap_or_default();
+            let help = miette::Diagnostic::help(error)
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default();
             eprintln!("{severity}[{}]: {error}{help}", error.code_str());
         }
         Format::Json => {

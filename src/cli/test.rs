@@ -26,7 +26,11 @@ pub fn run(args: Args) -> Outcome {
         let program = match report::compile_or_report(file, args.format) {
             Ok(program) => program,
             Err(failure) => {
-                outcome = Err(if outcome == Err(Failure::Usage) { Failure::Usage } else { failure });
+                outcome = Err(if outcome == Err(Failure::Usage) {
+                    Failure::Usage
+                } else {
+                    failure
+                });
                 continue;
             }
         };
