@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(unsafe_code)]
 
+mod api;
 pub mod ast;
 pub mod check;
 pub mod compile;
@@ -19,3 +20,9 @@ pub mod value;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+pub use api::{CompileError, EvalOptions, Outcome, RuleSet};
+pub use data::{DataError, LoadOptions, Profiles};
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use output::Counts;
+pub use value::Value;

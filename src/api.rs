@@ -1,0 +1,235 @@
+//! The embedding API: a handful of types for host applications.
+//!
+//! Compile rule text into a [`RuleSet`] (only a checked rule set can be evaluated), load
+//! or build [`Profiles`], and evaluate one profile or a batch.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::compile::{Compiled, compile_file, compile_source};
+use crate::data::{self, DataError, JsonReader, LoadOptions, LoadReport, Profiles, ProfilesBuilder};
+use crate::diagnostic::Diagnostics;
+use crate::eval::{Interpreter, ProfileValues};
+use crate::ir::Program;
+use crate::output::Counts;
+use crate::value::Value;
+
+/// A checked rule set: tags, segments, channels, triggers and tests over one schema.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    program: Arc<Program>,
+    warnings: Diagnostics,
+}
+
+/// Why a rule set did not compile: its file could not be read, or it has errors.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every diagnostic of the run (errors and warnings), renderable with miette.
+    #[error("the rule set has {} error(s)", .0.errors().count())]
+    Invalid(Diagnostics),
+}
+
+impl CompileError {
+    /// The diagnostics, if the rules were read but have errors.
+    pub fn diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            CompileError::Invalid(d) => Some(d),
+            CompileError::Io { .. } => None,
+        }
+    }
+}
+
+/// How to evaluate.
+#[derive(Copy, Clone, Debug)]
+pub struct EvalOptions {
+    /// The reference time, microseconds since the epoch (see [`crate::time::parse_instant`]).
+    pub now: i64,
+    /// Threads for batches; `None` uses every core.
+    pub threads: Option<usize>,
+}
+
+impl EvalOptions {
+    pub fn at(now: i64) -> EvalOptions {
+        EvalOptions { now, threads: None }
+    }
+}
+
+impl RuleSet {
+    /// Compiles rule text (imports resolve relative to the current directory).
+    pub fn from_source(name: &str, text: &str) -> Result<RuleSet, CompileError> {
+        RuleSet::new(compile_source(name, text))
+    }
+
+    /// Compiles a rule file and the files it imports.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<RuleSet, CompileError> {
+        let path = path.as_ref();
+        let compiled = compile_file(path).map_err(|source| CompileError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        RuleSet::new(compiled)
+    }
+
+    fn new(compiled: Compiled) -> Result<RuleSet, CompileError> {
+        match compiled.program {
+            Some(program) => Ok(RuleSet {
+                program: Arc::new(program),
+                warnings: compiled.diagnostics,
+            }),
+            None => Err(CompileError::Invalid(compiled.diagnostics)),
+        }
+    }
+
+    /// The warnings the checker reported.
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    /// The checked program (its schema, tags, segments, triggers, tests).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Loads profiles of this rule set's schema from NDJSON or Parquet.
+    pub fn load_profiles(&self, path: impl AsRef<Path>, options: &LoadOptions) -> Result<LoadReport, DataError> {
+        data::load_path(path.as_ref(), &self.program.schema, options)
+    }
+
+    /// Builds profiles from JSON objects of the NDJSON shape.
+    pub fn profiles_from_json<'v>(
+        &self,
+        rows: impl IntoIterator<Item = &'v serde_json::Value>,
+    ) -> Result<Profiles, DataError> {
+        let mut builder = ProfilesBuilder::new(&self.program.schema);
+        let mut reader = JsonReader::new(&self.program.schema);
+        for row in rows {
+            reader.add(&mut builder, row)?;
+        }
+        Ok(builder.finish())
+    }
+
+    /// A typed builder for profiles of this rule set's schema.
+    pub fn builder(&self) -> ProfilesBuilder<'_> {
+        ProfilesBuilder::new(&self.program.schema)
+    }
+
+    /// Evaluates one profile given as a JSON object.
+    pub fn evaluate_json(&self, profile: &serde_json::Value, now: i64) -> Result<Outcome<'_>, DataError> {
+        let profiles = self.profiles_from_json([profile])?;
+        Ok(self.evaluate_row(&profiles, 0, now))
+    }
+
+    /// Evaluates profile `row` of `profiles`.
+    pub fn evaluate_row(&self, profiles: &Profiles, row: usize, now: i64) -> Outcome<'_> {
+        let values = Interpreter::new(&self.program).eval_profile(profiles, row, now);
+        Outcome {
+            program: &self.program,
+            id: profiles.ids.get(row).map(|s| s.to_string()).unwrap_or_default(),
+            values,
+        }
+    }
+
+    /// Evaluates every profile, in parallel; outcomes in row order.
+    pub fn evaluate(&self, profiles: &Profiles, options: &EvalOptions) -> Vec<Outcome<'_>> {
+        let mut out = Vec::with_capacity(profiles.len());
+        let interpreter = Interpreter::new(&self.program);
+        let run = interpreter.eval_parallel(
+            profiles,
+            options.now,
+            options.threads,
+            Vec::new,
+            |part: &mut Vec<(usize, ProfileValues)>, row, values| part.push((row, values.clone())),
+            |part| {
+                out.extend(part.into_iter().map(|(row, values)| Outcome {
+                    program: &self.program,
+                    id: profiles.ids[row].to_string(),
+                    values,
+                }))
+            },
+        );
+        if run.is_err() {
+            // No thread pool could be built: evaluate on this thread.
+            out.clear();
+            out.extend((0..profiles.len()).map(|row| self.evaluate_row(profiles, row, options.now)));
+        }
+        out
+    }
+
+    /// Counts tag values and segment members over every profile (`--output counts`).
+    pub fn count(&self, profiles: &Profiles, options: &EvalOptions) -> Counts {
+        let program = &*self.program;
+        let mut total = Counts::new(program);
+        let interpreter = Interpreter::new(program);
+        let run = interpreter.eval_parallel(
+            profiles,
+            options.now,
+            options.threads,
+            || Counts::new(program),
+            |counts, _, values| counts.add(program, values),
+            |part| total.merge(part),
+        );
+        if run.is_err() {
+            total = Counts::new(program);
+            interpreter.eval_batch(profiles, 0..profiles.len(), options.now, &mut |_, values| {
+                total.add(program, values)
+            });
+        }
+        total
+    }
+}
+
+/// One profile's tag values and segment memberships.
+#[derive(Clone, Debug)]
+pub struct Outcome<'r> {
+    program: &'r Program,
+    id: String,
+    values: ProfileValues,
+}
+
+impl Outcome<'_> {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A tag's value (`Value::Bool` for membership tags); `None` if there is no such tag.
+    pub fn tag(&self, name: &str) -> Option<&Value> {
+        let i = self.program.tags.iter().position(|t| t.name == name)?;
+        self.values.tags.get(i)
+    }
+
+    /// Whether the profile is in the named segment (`false` if there is no such segment).
+    pub fn in_segment(&self, name: &str) -> bool {
+        self.program
+            .segments
+            .iter()
+            .position(|s| s.name == name)
+            .and_then(|i| self.values.segments.get(i).copied())
+            .unwrap_or(false)
+    }
+
+    /// The segments the profile is in, in declaration order.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.program
+            .segments
+            .iter()
+            .zip(&self.values.segments)
+            .filter(|(_, member)| **member)
+            .map(|(s, _)| s.name.as_str())
+    }
+
+    /// `{"id": ..., "tags": {...}, "segments": [...]}` as `corral eval --output members` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        crate::output::member_json(self.program, &self.id, &self.values)
+    }
+
+    /// All values, indexed like the program's tags and segments.
+    pub fn values(&self) -> &ProfileValues {
+        &self.values
+    }
+}
