@@ -23,6 +23,11 @@ use crate::source::{FileId, Span};
 /// The deepest expression tree the parser builds; later passes may recurse this deep.
 pub const MAX_EXPR_DEPTH: usize = 500;
 
+/// Stack kept free for one level of lowering, and the size of a new stack segment
+/// when less is left.
+const RED_ZONE: usize = 64 << 10;
+const STACK_SEGMENT: usize = 1 << 20;
+
 /// A declaration ending at byte `.0` of the file, or why it has no AST.
 pub(super) type Entry = (usize, Result<Item, Box<Diagnostic>>);
 
@@ -115,6 +120,15 @@ fn is_token(rule: Rule) -> bool {
             | assign
             | arrow
             | range_dots
+    )
+}
+
+/// The rules of the expression precedence levels, loosest first.
+fn is_precedence_level(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        expr | conjunction | negation | comparison | sum | product | unary | postfix
     )
 }
 
@@ -253,7 +267,7 @@ impl Lowerer {
             }),
             Rule::trigger_decl => ItemKind::Trigger(TriggerDecl {
                 name: self.name(&self.next(&mut p, span)?),
-                items: p.map(|i| self.trigger_item(i)).collect::<Lowered<_>>()?,
+                items: self.trigger_items(p)?,
             }),
             Rule::test_decl => ItemKind::Test(TestDecl {
                 title: self.string(self.next(&mut p, span)?)?,
@@ -321,7 +335,12 @@ impl Lowerer {
 
     // ------------------------------------------------------------ triggers ----
 
+    /// A trigger item; like [`Self::expr`] it recurses once per nested `if`.
     fn trigger_item(&self, pair: Pair<'_, Rule>) -> Lowered<TriggerItem> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.trigger_item_on_stack(pair))
+    }
+
+    fn trigger_item_on_stack(&self, pair: Pair<'_, Rule>) -> Lowered<TriggerItem> {
         let span = self.span(&pair);
         let item = self.next(&mut parts(pair), span)?;
         let rule = item.as_rule();
@@ -431,8 +450,21 @@ impl Lowerer {
         result.ok_or_else(|| self.internal(span))
     }
 
+    /// The items of a trigger or `if` body. A plain loop (not an iterator chain) keeps
+    /// the stack frames per nested `if` few.
     fn block(&self, pair: Pair<'_, Rule>) -> Lowered<Vec<TriggerItem>> {
-        parts(pair).map(|i| self.trigger_item(i)).collect()
+        self.trigger_items(parts(pair))
+    }
+
+    fn trigger_items<'i>(
+        &self,
+        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Lowered<Vec<TriggerItem>> {
+        let mut items = Vec::new();
+        for item in pairs {
+            items.push(self.trigger_item(item)?);
+        }
+        Ok(items)
     }
 
     // --------------------------------------------------------------- tests ----
@@ -489,7 +521,22 @@ impl Lowerer {
 
     // --------------------------------------------------------- expressions ----
 
+    /// Lowers an expression. It recurses once per bracket level, so it makes sure
+    /// there is stack to do so (the bracket count is bounded, the stack may be small).
     fn expr(&self, pair: Pair<'_, Rule>) -> Lowered<Node> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_on_stack(pair))
+    }
+
+    fn expr_on_stack(&self, mut pair: Pair<'_, Rule>) -> Lowered<Node> {
+        // A precedence level with one operand and no operator adds no node: step
+        // through such levels in a loop, so each bracket level costs few stack frames.
+        while is_precedence_level(pair.as_rule()) {
+            let mut inner = pair.clone().into_inner();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => pair = only,
+                _ => break,
+            }
+        }
         match pair.as_rule() {
             Rule::expr => self.chain(pair, Some(BinaryOp::Or)),
             Rule::conjunction => self.chain(pair, Some(BinaryOp::And)),
@@ -753,7 +800,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | postfix | paren | list | call | case_expr | boolean | duration | percent | float
         | int | malformed_number | not_op | neg_op => "an expression",
         compare_op | in_op | not_in_op | contains_op | matches_op | is_missing | is_present
-        | add_op | mul_op | member | kw_and | kw_or => "an operator",
+        | add_op | mul_op | member | kw_and | kw_or | kw_not | kw_is => "an operator",
         name | callee | type_name | events_name => "a name",
         string | string_body => "a string",
         type_expr | enum_type | set_type => "a type",
@@ -785,11 +832,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         assign => "`=`",
         arrow => "`=>`",
         range_dots => "`..`",
-        kw_not => "`not`",
         kw_in => "`in`",
         kw_contains => "`contains`",
         kw_matches => "`matches`",
-        kw_is => "`is`",
         kw_missing | kw_present => "`missing` or `present`",
         kw_case => "`case`",
         kw_true | kw_false => "`true` or `false`",

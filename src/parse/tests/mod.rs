@@ -2,6 +2,8 @@
 //! print/parse round trip.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+mod errors;
+mod limits;
 mod snippets;
 
 use crate::ast::{Expr, Item, ItemKind, Module};
