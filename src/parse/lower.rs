@@ -39,7 +39,7 @@ pub(super) fn lower_entry(entry: Pair<'_, Rule>, file: FileId, base: usize) -> O
         .into_inner()
         .next()
         .filter(|p| p.as_rule() == Rule::item)?;
-    Some((base + item.as_span().end(), lowerer.item(item)))
+    Some((base + end_of(&item), lowerer.item(item)))
 }
 
 /// The first error ends the declaration being lowered.
@@ -132,6 +132,21 @@ fn is_precedence_level(rule: Rule) -> bool {
     )
 }
 
+/// Where a pair's text really ends. Pest counts the whitespace and comments skipped
+/// before an optional or repeated part that then did not match as part of the pair,
+/// so the end is taken from the pair's last token instead.
+fn end_of(pair: &Pair<'_, Rule>) -> usize {
+    let mut last = pair.clone();
+    // A string's last child is its body, which ends before the closing quote.
+    while last.as_rule() != Rule::string {
+        match last.clone().into_inner().next_back() {
+            Some(child) => last = child,
+            None => break,
+        }
+    }
+    last.as_span().end()
+}
+
 /// The meaningful children of a pair.
 fn parts<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
     pair.into_inner().filter(|p| !is_token(p.as_rule()))
@@ -141,8 +156,7 @@ impl Lowerer {
     // ------------------------------------------------------------ plumbing ----
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        self.offsets(s.start(), s.end())
+        self.offsets(pair.as_span().start(), end_of(pair))
     }
 
     fn offsets(&self, start: usize, end: usize) -> Span {
@@ -561,7 +575,7 @@ impl Lowerer {
                 Some(op) => (op, next),
                 None => (self.arith_op(&next)?, self.next(&mut p, span)?),
             };
-            let end = rhs.as_span().end();
+            let end = end_of(&rhs);
             let rhs = self.expr(rhs)?;
             let kind = ExprKind::Binary {
                 op,
@@ -596,7 +610,7 @@ impl Lowerer {
             }
         }
         let operand = operand.ok_or_else(|| self.internal(span))?;
-        let end = operand.as_span().end();
+        let end = end_of(&operand);
         let mut acc = self.expr(operand)?;
         for start in starts.into_iter().rev() {
             let kind = ExprKind::Unary {
@@ -663,7 +677,7 @@ impl Lowerer {
         for member in p {
             let member_span = self.span(&member);
             let name = self.next(&mut parts(member), member_span)?;
-            let end = name.as_span().end();
+            let end = end_of(&name);
             let kind = ExprKind::Member {
                 object: Box::new(acc.expr),
                 name: self.name(&name),
