@@ -59,6 +59,8 @@ pub(super) fn syntax_error(
     if expected.contains(&"a declaration") {
         expected.retain(|w| *w != "end of file");
     }
+    // What could continue the current declaration reads best first.
+    expected.sort_by_key(|w| matches!(*w, "a declaration" | "end of file"));
     let message = if expected.is_empty() {
         format!("unexpected {found_words}")
     } else {
@@ -93,6 +95,13 @@ fn help(found: Option<&str>, expected: &[&str]) -> Option<String> {
     }
     if found == "==" && expected.contains(&"`=`") {
         return Some("declarations assign with `=`; `==` compares".to_string());
+    }
+    const COMPARISONS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+    if COMPARISONS.contains(&found) && expected.contains(&"an operator") {
+        return Some("comparisons do not chain; join them with `and`".to_string());
+    }
+    if found.starts_with('"') && (found.len() == 1 || !found.ends_with('"')) {
+        return Some("this string has no closing `\"` on its line".to_string());
     }
     let lower = found.to_lowercase();
     if expected.contains(&"a name") && RESERVED.contains(&lower.as_str()) {

@@ -23,6 +23,11 @@ use crate::source::{FileId, Span};
 /// The deepest expression tree the parser builds; later passes may recurse this deep.
 pub const MAX_EXPR_DEPTH: usize = 500;
 
+/// Stack kept free for one level of lowering, and the size of a new stack segment
+/// when less is left.
+const RED_ZONE: usize = 64 << 10;
+const STACK_SEGMENT: usize = 1 << 20;
+
 /// A declaration ending at byte `.0` of the file, or why it has no AST.
 pub(super) type Entry = (usize, Result<Item, Box<Diagnostic>>);
 
@@ -34,7 +39,7 @@ pub(super) fn lower_entry(entry: Pair<'_, Rule>, file: FileId, base: usize) -> O
         .into_inner()
         .next()
         .filter(|p| p.as_rule() == Rule::item)?;
-    Some((base + item.as_span().end(), lowerer.item(item)))
+    Some((base + end_of(&item), lowerer.item(item)))
 }
 
 /// The first error ends the declaration being lowered.
@@ -118,6 +123,30 @@ fn is_token(rule: Rule) -> bool {
     )
 }
 
+/// The rules of the expression precedence levels, loosest first.
+fn is_precedence_level(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        expr | conjunction | negation | comparison | sum | product | unary | postfix
+    )
+}
+
+/// Where a pair's text really ends. Pest counts the whitespace and comments skipped
+/// before an optional or repeated part that then did not match as part of the pair,
+/// so the end is taken from the pair's last token instead.
+fn end_of(pair: &Pair<'_, Rule>) -> usize {
+    let mut last = pair.clone();
+    // A string's last child is its body, which ends before the closing quote.
+    while last.as_rule() != Rule::string {
+        match last.clone().into_inner().next_back() {
+            Some(child) => last = child,
+            None => break,
+        }
+    }
+    last.as_span().end()
+}
+
 /// The meaningful children of a pair.
 fn parts<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
     pair.into_inner().filter(|p| !is_token(p.as_rule()))
@@ -127,8 +156,7 @@ impl Lowerer {
     // ------------------------------------------------------------ plumbing ----
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        self.offsets(s.start(), s.end())
+        self.offsets(pair.as_span().start(), end_of(pair))
     }
 
     fn offsets(&self, start: usize, end: usize) -> Span {
@@ -253,7 +281,7 @@ impl Lowerer {
             }),
             Rule::trigger_decl => ItemKind::Trigger(TriggerDecl {
                 name: self.name(&self.next(&mut p, span)?),
-                items: p.map(|i| self.trigger_item(i)).collect::<Lowered<_>>()?,
+                items: self.trigger_items(p)?,
             }),
             Rule::test_decl => ItemKind::Test(TestDecl {
                 title: self.string(self.next(&mut p, span)?)?,
@@ -321,7 +349,12 @@ impl Lowerer {
 
     // ------------------------------------------------------------ triggers ----
 
+    /// A trigger item; like [`Self::expr`] it recurses once per nested `if`.
     fn trigger_item(&self, pair: Pair<'_, Rule>) -> Lowered<TriggerItem> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.trigger_item_on_stack(pair))
+    }
+
+    fn trigger_item_on_stack(&self, pair: Pair<'_, Rule>) -> Lowered<TriggerItem> {
         let span = self.span(&pair);
         let item = self.next(&mut parts(pair), span)?;
         let rule = item.as_rule();
@@ -431,8 +464,21 @@ impl Lowerer {
         result.ok_or_else(|| self.internal(span))
     }
 
+    /// The items of a trigger or `if` body. A plain loop (not an iterator chain) keeps
+    /// the stack frames per nested `if` few.
     fn block(&self, pair: Pair<'_, Rule>) -> Lowered<Vec<TriggerItem>> {
-        parts(pair).map(|i| self.trigger_item(i)).collect()
+        self.trigger_items(parts(pair))
+    }
+
+    fn trigger_items<'i>(
+        &self,
+        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Lowered<Vec<TriggerItem>> {
+        let mut items = Vec::new();
+        for item in pairs {
+            items.push(self.trigger_item(item)?);
+        }
+        Ok(items)
     }
 
     // --------------------------------------------------------------- tests ----
@@ -489,7 +535,22 @@ impl Lowerer {
 
     // --------------------------------------------------------- expressions ----
 
+    /// Lowers an expression. It recurses once per bracket level, so it makes sure
+    /// there is stack to do so (the bracket count is bounded, the stack may be small).
     fn expr(&self, pair: Pair<'_, Rule>) -> Lowered<Node> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_on_stack(pair))
+    }
+
+    fn expr_on_stack(&self, mut pair: Pair<'_, Rule>) -> Lowered<Node> {
+        // A precedence level with one operand and no operator adds no node: step
+        // through such levels in a loop, so each bracket level costs few stack frames.
+        while is_precedence_level(pair.as_rule()) {
+            let mut inner = pair.clone().into_inner();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => pair = only,
+                _ => break,
+            }
+        }
         match pair.as_rule() {
             Rule::expr => self.chain(pair, Some(BinaryOp::Or)),
             Rule::conjunction => self.chain(pair, Some(BinaryOp::And)),
@@ -514,7 +575,7 @@ impl Lowerer {
                 Some(op) => (op, next),
                 None => (self.arith_op(&next)?, self.next(&mut p, span)?),
             };
-            let end = rhs.as_span().end();
+            let end = end_of(&rhs);
             let rhs = self.expr(rhs)?;
             let kind = ExprKind::Binary {
                 op,
@@ -549,7 +610,7 @@ impl Lowerer {
             }
         }
         let operand = operand.ok_or_else(|| self.internal(span))?;
-        let end = operand.as_span().end();
+        let end = end_of(&operand);
         let mut acc = self.expr(operand)?;
         for start in starts.into_iter().rev() {
             let kind = ExprKind::Unary {
@@ -616,7 +677,7 @@ impl Lowerer {
         for member in p {
             let member_span = self.span(&member);
             let name = self.next(&mut parts(member), member_span)?;
-            let end = name.as_span().end();
+            let end = end_of(&name);
             let kind = ExprKind::Member {
                 object: Box::new(acc.expr),
                 name: self.name(&name),
@@ -753,7 +814,7 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         | postfix | paren | list | call | case_expr | boolean | duration | percent | float
         | int | malformed_number | not_op | neg_op => "an expression",
         compare_op | in_op | not_in_op | contains_op | matches_op | is_missing | is_present
-        | add_op | mul_op | member | kw_and | kw_or => "an operator",
+        | add_op | mul_op | member | kw_and | kw_or | kw_not | kw_is => "an operator",
         name | callee | type_name | events_name => "a name",
         string | string_body => "a string",
         type_expr | enum_type | set_type => "a type",
@@ -785,11 +846,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         assign => "`=`",
         arrow => "`=>`",
         range_dots => "`..`",
-        kw_not => "`not`",
         kw_in => "`in`",
         kw_contains => "`contains`",
         kw_matches => "`matches`",
-        kw_is => "`is`",
         kw_missing | kw_present => "`missing` or `present`",
         kw_case => "`case`",
         kw_true | kw_false => "`true` or `false`",

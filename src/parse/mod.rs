@@ -23,9 +23,19 @@ use crate::source::{FileId, SourceMap};
 /// Stop collecting errors after this many; later ones are usually echoes.
 const MAX_ERRORS: usize = 50;
 
+/// Stack the parser wants available: pest and lowering recurse once per bracket
+/// level (at most [`MAX_NESTING`]), which in debug builds needs more than the 2 MB
+/// of a spawned thread. With less left, the parse runs on a fresh stack segment.
+const STACK_RED_ZONE: usize = 4 << 20;
+const STACK_SEGMENT: usize = 16 << 20;
+
 /// Parses one file of `sources` into a module, or returns its syntax errors.
 pub fn parse_module(sources: &SourceMap, file: FileId) -> Result<Module, Vec<Diagnostic>> {
     let text: &str = &sources.get(file).text;
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || parse_text(text, file))
+}
+
+fn parse_text(text: &str, file: FileId) -> Result<Module, Vec<Diagnostic>> {
     if let Some(too_deep) = nesting::check_nesting(text, file) {
         return Err(vec![too_deep]);
     }

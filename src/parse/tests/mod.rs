@@ -2,7 +2,12 @@
 //! print/parse round trip.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+mod constructs;
+mod errors;
+mod limits;
+mod roundtrip;
 mod snippets;
+mod spans;
 
 use crate::ast::{Expr, Item, ItemKind, Module};
 use crate::diagnostic::Diagnostic;
@@ -50,4 +55,67 @@ fn expr(text: &str) -> Expr {
         ItemKind::Tag(rule) => rule.body,
         other => panic!("not a tag: {other:?}"),
     }
+}
+
+/// An expression as an s-expression, so tests can state tree shapes compactly.
+fn sexp(expr: &Expr) -> String {
+    use crate::ast::{ExprKind as K, UnaryOp, WindowKind};
+    let list = |items: &[Expr]| items.iter().map(sexp).collect::<Vec<_>>().join(" ");
+    match &expr.kind {
+        K::Bool(b) => b.to_string(),
+        K::Int(i) => i.to_string(),
+        K::Float(f) => format!("{f:?}f"),
+        K::Str(s) => format!("{s:?}"),
+        K::Duration(us) => format!("{us}us"),
+        K::Percent(p) => format!("{p:?}pct"),
+        K::List(items) => format!("[{}]", list(items)),
+        K::Name(n) => n.name.clone(),
+        K::Unary { op, operand } => {
+            let op = if *op == UnaryOp::Not { "not" } else { "neg" };
+            format!("({op} {})", sexp(operand))
+        }
+        K::Binary { op, lhs, rhs } => format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs)),
+        K::Matches { subject, pattern } => {
+            format!("(matches {} {:?})", sexp(subject), pattern.value)
+        }
+        K::Is { subject, present } => {
+            let what = if *present { "present" } else { "missing" };
+            format!("(is-{what} {})", sexp(subject))
+        }
+        K::Member { object, name } => format!("(. {} {})", sexp(object), name.name),
+        K::Call(call) => {
+            let mut s = format!("({}", call.callee.name);
+            for arg in &call.args {
+                s += &format!(" {}", sexp(arg));
+            }
+            if let Some(f) = &call.filter {
+                s += &format!(" where {}", sexp(f));
+            }
+            if let Some(w) = &call.window {
+                let kw = if w.kind == WindowKind::Within {
+                    "within"
+                } else {
+                    "since"
+                };
+                s += &format!(" {kw} {}", sexp(&w.bound));
+            }
+            s + ")"
+        }
+        K::Case { arms, default } => {
+            let mut s = "(case".to_string();
+            for arm in arms {
+                s += &format!(" ({} {})", sexp(&arm.cond), sexp(&arm.value));
+            }
+            if let Some(d) = default {
+                s += &format!(" (else {})", sexp(d));
+            }
+            s + ")"
+        }
+        K::Conjunction(parts) => format!("(, {})", list(parts)),
+    }
+}
+
+/// `sexp` of the body of `tag t = <text>`.
+fn shape(text: &str) -> String {
+    sexp(&expr(text))
 }

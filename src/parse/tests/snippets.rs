@@ -92,6 +92,9 @@ test "an iOS follower who never paid is in the segment" {
 }
 "#;
 
+/// All the snippets, in order.
+pub(super) const ALL: [&str; 5] = [DECLARATIONS, BRIEF_SEGMENT, EXPRESSIONS, TRIGGERS, TESTS];
+
 #[test]
 fn declarations_snippet_parses() {
     parse_ok(DECLARATIONS);
