@@ -7,7 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::compile::{Compiled, compile_file, compile_source};
-use crate::data::{self, DataError, JsonReader, LoadOptions, LoadReport, Profiles, ProfilesBuilder};
+use crate::data::{
+    self, DataError, JsonReader, LoadOptions, LoadReport, Profiles, ProfilesBuilder,
+};
 use crate::diagnostic::Diagnostics;
 use crate::eval::{Interpreter, ProfileValues};
 use crate::ir::Program;
@@ -97,7 +99,11 @@ impl RuleSet {
     }
 
     /// Loads profiles of this rule set's schema from NDJSON or Parquet.
-    pub fn load_profiles(&self, path: impl AsRef<Path>, options: &LoadOptions) -> Result<LoadReport, DataError> {
+    pub fn load_profiles(
+        &self,
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<LoadReport, DataError> {
         data::load_path(path.as_ref(), &self.program.schema, options)
     }
 
@@ -120,7 +126,11 @@ impl RuleSet {
     }
 
     /// Evaluates one profile given as a JSON object.
-    pub fn evaluate_json(&self, profile: &serde_json::Value, now: i64) -> Result<Outcome<'_>, DataError> {
+    pub fn evaluate_json(
+        &self,
+        profile: &serde_json::Value,
+        now: i64,
+    ) -> Result<Outcome<'_>, DataError> {
         let profiles = self.profiles_from_json([profile])?;
         Ok(self.evaluate_row(&profiles, 0, now))
     }
@@ -130,7 +140,11 @@ impl RuleSet {
         let values = Interpreter::new(&self.program).eval_profile(profiles, row, now);
         Outcome {
             program: &self.program,
-            id: profiles.ids.get(row).map(|s| s.to_string()).unwrap_or_default(),
+            id: profiles
+                .ids
+                .get(row)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             values,
         }
     }
@@ -156,7 +170,9 @@ impl RuleSet {
         if run.is_err() {
             // No thread pool could be built: evaluate on this thread.
             out.clear();
-            out.extend((0..profiles.len()).map(|row| self.evaluate_row(profiles, row, options.now)));
+            out.extend(
+                (0..profiles.len()).map(|row| self.evaluate_row(profiles, row, options.now)),
+            );
         }
         out
     }
@@ -176,9 +192,12 @@ impl RuleSet {
         );
         if run.is_err() {
             total = Counts::new(program);
-            interpreter.eval_batch(profiles, 0..profiles.len(), options.now, &mut |_, values| {
-                total.add(program, values)
-            });
+            interpreter.eval_batch(
+                profiles,
+                0..profiles.len(),
+                options.now,
+                &mut |_, values| total.add(program, values),
+            );
         }
         total
     }

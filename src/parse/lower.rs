@@ -806,10 +806,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
     use Rule::*;
     match rule {
         EOI | end_of_file => "end of file",
-        item | item_start | profile_decl | event_decl | let_decl | tag_decl | segment_decl
-        | channel_decl | trigger_decl | test_decl | import_decl | timezone_decl | limit_decl => {
-            "a declaration"
-        }
+        item | item_start | declaration_head | profile_decl | event_decl | let_decl | tag_decl
+        | segment_decl | channel_decl | trigger_decl | test_decl | import_decl | timezone_decl
+        | limit_decl => "a declaration",
         expr | rule_body | conjunction | negation | comparison | sum | product | unary
         | postfix | paren | list | call | case_expr | boolean | duration | percent | float
         | int | malformed_number | not_op | neg_op => "an expression",

@@ -71,8 +71,8 @@ fn dangling_operator() {
     assert_error(
         "tag t = 1 +\ntag u = 2",
         SYNTAX,
-        "expected an operator, `,` or a declaration, found `u`",
-        "u",
+        "expected an expression, found `tag`",
+        "tag",
     );
 }
 
@@ -234,8 +234,8 @@ fn errors_in_several_declarations_are_all_reported() {
     assert_eq!(
         messages,
         [
-            // Newlines are whitespace: `1 + tag` is a sum, so the error is at `b`.
-            "expected an operator, `,` or a declaration, found `b`",
+            // A declaration keyword ends the dangling sum.
+            "expected an expression, found `tag`",
             "expected an expression, found `=`",
             "integer `99999999999999999999` is too large",
         ]
