@@ -890,13 +890,14 @@ impl<'a> Checker<'a> {
                 return None;
             }
         }
+        let default_span = default.map(|d| self.expr(d).span);
         let default = default.map(|_| values[values.len() - 1]);
         let arms_ir: Vec<(ExprId, ExprId)> = lowered
             .iter()
             .zip(&values)
             .map(|((c, _, _), v)| (*c, *v))
             .collect();
-        self.warn_case_arms(arms, &arms_ir, default.is_some());
+        self.warn_case_arms(arms, &arms_ir, default_span);
         Some(self.fold(
             K::Case {
                 arms: arms_ir,

@@ -68,7 +68,7 @@ impl<'a> Checker<'a> {
         &mut self,
         arms: &[ast::CaseArm],
         lowered: &[(ExprId, ExprId)],
-        has_default: bool,
+        default: Option<Span>,
     ) {
         let mut shadowed_by: Option<Span> = None;
         for (arm, (cond, _)) in arms.iter().zip(lowered) {
@@ -96,11 +96,11 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if let (Some(by), true, Some(last)) = (shadowed_by, has_default, arms.last()) {
+        if let (Some(by), Some(default)) = (shadowed_by, default) {
             self.error(
                 Diagnostic::warning(
                     codes::UNREACHABLE_ARM,
-                    last.span.to(by),
+                    default,
                     "the `else` of this `case` is never reached",
                 )
                 .with_note(by, "this arm always matches"),
