@@ -45,7 +45,8 @@ pub fn run(args: Args) -> Outcome {
             }
         }
     }
-    println!("\n{passed} tests passed, {failed} failed");
+    let tests = if passed == 1 { "test" } else { "tests" };
+    println!("\n{passed} {tests} passed, {failed} failed");
     if failed > 0 && outcome.is_ok() {
         outcome = Err(Failure::Rules);
     }
