@@ -68,7 +68,7 @@ impl<'a> Checker<'a> {
         &mut self,
         arms: &[ast::CaseArm],
         lowered: &[(ExprId, ExprId)],
-        has_default: bool,
+        default: Option<Span>,
     ) {
         let mut shadowed_by: Option<Span> = None;
         for (arm, (cond, _)) in arms.iter().zip(lowered) {
@@ -96,11 +96,11 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if let (Some(by), true, Some(last)) = (shadowed_by, has_default, arms.last()) {
+        if let (Some(by), Some(default)) = (shadowed_by, default) {
             self.error(
                 Diagnostic::warning(
                     codes::UNREACHABLE_ARM,
-                    last.span.to(by),
+                    default,
                     "the `else` of this `case` is never reached",
                 )
                 .with_note(by, "this arm always matches"),
@@ -118,7 +118,7 @@ impl<'a> Checker<'a> {
                     return;
                 };
                 match &self.expr(id).kind {
-                    K::Const(v) => Some(Const::Scalar(v.clone())),
+                    K::Const(v) => Some(Const::Scalar(v.clone(), self.ty(id))),
                     _ => {
                         self.not_constant(
                             decl.value.span,
@@ -145,7 +145,7 @@ impl<'a> Checker<'a> {
             let K::Const(v) = &self.expr(id).kind else {
                 return self
                     .not_constant(item.span, "a list item")
-                    .map(|_| Const::Scalar(Value::Missing));
+                    .map(|_| Const::Scalar(Value::Missing, Type::Bool));
             };
             let v = v.clone();
             elem = match (elem, ty) {
