@@ -59,8 +59,23 @@ fn expected(text: &str, path: &Path) -> Expected {
     e
 }
 
+/// The CLI checks and evaluates on a worker thread with a 256 MiB stack (src/cli/mod.rs),
+/// because checking and evaluating recurse as deep as the parser allows; the corpus runs
+/// the same way, so cases at the nesting limit (limits/parens_128_deep.corral) behave as
+/// they do under `corral check`. (On a default 2 MiB test thread that case overflows the
+/// stack in a debug build.)
 #[test]
 fn corpus() {
+    std::thread::Builder::new()
+        .name("corpus".into())
+        .stack_size(256 << 20)
+        .spawn(run_corpus)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn run_corpus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let mut files = Vec::new();
     cases(&root, &mut files);

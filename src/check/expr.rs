@@ -274,12 +274,22 @@ impl<'a> Checker<'a> {
             Decl::Field(_) | Decl::Tag(_) | Decl::Segment(_) | Decl::Key
                 if !scope.reads_profile() =>
             {
-                let what = if scope.constant {
-                    format!("`{name}` (a {})", decl.describe())
-                } else {
-                    format!("`{name}`: a test's `given` values cannot read the profile")
-                };
-                self.not_constant(span, &what)
+                if scope.constant {
+                    return self.not_constant(span, &format!("`{name}` (a {})", decl.describe()));
+                }
+                self.error(
+                    Diagnostic::error(
+                        codes::NOT_CONSTANT,
+                        span,
+                        format!(
+                            "a test's `given` value cannot read the profile, but `{name}` is a {}",
+                            decl.describe()
+                        ),
+                    )
+                    .with_label("reads the profile")
+                    .with_help("write the value itself, e.g. `age: 30` or `signup_at: now - 2d`"),
+                );
+                None
             }
             Decl::Field(id) => {
                 let ty = self.program.schema.field_def(id).ty;
@@ -303,7 +313,7 @@ impl<'a> Checker<'a> {
             Decl::Let(i) => {
                 self.lets[i].used = true;
                 match self.lets[i].value.clone()? {
-                    Const::Scalar(v) => Some(self.constant(v, span)),
+                    Const::Scalar(v, ty) => Some(self.push(K::Const(v), ty, span)),
                     Const::List(..) => {
                         self.error(
                             Diagnostic::error(
@@ -418,14 +428,30 @@ impl<'a> Checker<'a> {
                 Type::Enum(*e),
                 span,
             ))),
-            _ => {
+            many => {
+                let types: Vec<String> = many
+                    .iter()
+                    .map(|(e, _)| self.type_name(Type::Enum(*e)))
+                    .collect();
+                // An example with this variant and a field that has it.
+                let field =
+                    self.program.schema.fields.iter().find(
+                        |f| matches!(f.ty, Type::Enum(e) if many.iter().any(|(m, _)| *m == e)),
+                    );
+                let help = match field {
+                    Some(f) => format!("compare it with a field, e.g. `{} == {name}`", f.name),
+                    None => format!("compare it with a field, e.g. `some_field == {name}`"),
+                };
                 self.error(
                     Diagnostic::error(
                         codes::AMBIGUOUS_VARIANT,
                         span,
-                        format!("`{name}` is a variant of several enum types"),
+                        format!(
+                            "`{name}` is a variant of several enum types: {}",
+                            types.join(", ")
+                        ),
                     )
-                    .with_help("compare it with a field, e.g. `platform == ios`"),
+                    .with_help(help),
                 );
                 Some(None)
             }
@@ -537,12 +563,14 @@ impl<'a> Checker<'a> {
         if lt != rt {
             let (ln, rn) = (self.type_name(lt), self.type_name(rt));
             self.error(
+                // The labels sit on the two operands, not on the whole comparison:
+                // miette draws labels nested inside the primary span at the wrong place.
                 Diagnostic::error(
                     codes::TYPE_MISMATCH,
-                    span,
+                    self.expr(l).span,
                     format!("cannot compare {ln} with {rn}"),
                 )
-                .with_note(self.expr(l).span, format!("this is {ln}"))
+                .with_label(format!("this is {ln}"))
                 .with_note(self.expr(r).span, format!("this is {rn}")),
             );
             return None;
@@ -600,12 +628,13 @@ impl<'a> Checker<'a> {
             _ => {
                 let (ln, rn) = (self.type_name(lt), self.type_name(rt));
                 self.error(
+                    // Labels on the operands (see `lower_compare`).
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
-                        span,
+                        self.expr(l).span,
                         format!("`{}` does not apply to {ln} and {rn}", op.symbol()),
                     )
-                    .with_note(self.expr(l).span, format!("this is {ln}"))
+                    .with_label(format!("this is {ln}"))
                     .with_note(self.expr(r).span, format!("this is {rn}")),
                 );
                 return None;
@@ -668,7 +697,7 @@ impl<'a> Checker<'a> {
                     self.lets[i].used = true;
                     match self.lets[i].value.clone()? {
                         Const::List(values) => Some(self.convert_list(values, ty, rhs.span)?),
-                        Const::Scalar(_) => None,
+                        Const::Scalar(..) => None,
                     }
                 }
                 _ => None,

@@ -118,7 +118,7 @@ impl<'a> Checker<'a> {
                     return;
                 };
                 match &self.expr(id).kind {
-                    K::Const(v) => Some(Const::Scalar(v.clone())),
+                    K::Const(v) => Some(Const::Scalar(v.clone(), self.ty(id))),
                     _ => {
                         self.not_constant(
                             decl.value.span,
@@ -145,7 +145,7 @@ impl<'a> Checker<'a> {
             let K::Const(v) = &self.expr(id).kind else {
                 return self
                     .not_constant(item.span, "a list item")
-                    .map(|_| Const::Scalar(Value::Missing));
+                    .map(|_| Const::Scalar(Value::Missing, Type::Bool));
             };
             let v = v.clone();
             elem = match (elem, ty) {

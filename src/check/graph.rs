@@ -27,6 +27,13 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|&node| (node, self.references(node)))
             .collect();
+        // A let named by another body is used, even if that body fails to check (a
+        // cycle, a type error): otherwise the failure would also warn `unused_let`.
+        for (target, _) in edges.values().flatten() {
+            if let Node::Let(i) = *target {
+                self.lets[i].used = true;
+            }
+        }
 
         let mut state: HashMap<Node, Visit> = HashMap::new();
         let mut order = Vec::new();

@@ -414,7 +414,7 @@ impl<'a> Checker<'a> {
             ));
         }
         let id = self.lower(value, scope, Want::Type(ty))?;
-        let what = format!("{} (the field's type)", self.type_name(ty));
+        let what = format!("{} (the declared type)", self.type_name(ty));
         self.expect_type(id, ty, &what)
     }
 

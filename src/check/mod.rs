@@ -95,7 +95,8 @@ impl Decl {
 /// A `let`'s folded value.
 #[derive(Clone, Debug)]
 enum Const {
-    Scalar(Value),
+    /// The value and its type (kept apart: a folded `1 / 0` is a missing float).
+    Scalar(Value, Type),
     List(Vec<Value>),
 }
 
