@@ -9,7 +9,9 @@ with a `test` must pass `corral test`.
 
 diagnostics.md: every ```corral block follows a `### `code`` heading (or a
 `<!-- code: ... -->` comment for a second example of one code) and must produce that
-code, from `corral check` (or `corral eval` when a ```ndjson block follows it).
+code, from `corral check`, or for `corral::data::*` codes from `corral eval` over the
+```ndjson block that follows (`profiles.parquet` for the Parquet code, no file for
+`corral::data::io`).
 """
 
 import json
@@ -54,8 +56,8 @@ def language(failures):
 
 def diagnostics(failures):
     text = open(os.path.join(ROOT, "docs", "diagnostics.md"), encoding="utf-8").read()
-    marks = [(m.start(), m.group(1)) for m in re.finditer(r"^### `([a-z_:]+)`", text, re.M)]
-    marks += [(m.start(), m.group(1)) for m in re.finditer(r"<!-- code: ([a-z_:]+) -->", text)]
+    marks = [(m.start(), m.group(1)) for m in re.finditer(r"^### `([a-z0-9_:]+)`", text, re.M)]
+    marks += [(m.start(), m.group(1)) for m in re.finditer(r"<!-- code: ([a-z0-9_:]+) -->", text)]
     marks.sort()
     data = blocks(text, "ndjson")
     found = blocks(text, "corral")
@@ -77,9 +79,12 @@ def diagnostics(failures):
             for name in ("cycle_a.corral", "cycle_b.corral"):
                 other = "cycle_b.corral" if name == "cycle_a.corral" else "cycle_a.corral"
                 open(os.path.join(tmp, name), "w").write(f'import "{other}"\n')
-            if ndjson is not None:
-                open(os.path.join(tmp, "profiles.ndjson"), "w", encoding="utf-8").write(ndjson)
-                result = run(["eval", "example.corral", "--profiles", "profiles.ndjson",
+            if code.startswith("corral::data::"):
+                name = {"corral::data::io": "missing.ndjson",
+                        "corral::data::parquet": "profiles.parquet"}.get(code, "profiles.ndjson")
+                if ndjson is not None:
+                    open(os.path.join(tmp, name), "w", encoding="utf-8").write(ndjson)
+                result = run(["eval", "example.corral", "--profiles", name,
                               "--now", NOW, "--format", "json"], tmp)
                 output = result.stderr
             else:
