@@ -95,11 +95,32 @@ def diagnostics(failures):
     return len(found)
 
 
+def all_codes():
+    """Every code the source defines (constants, `code(...)` attributes, ad-hoc strings)."""
+    codes = set()
+    for folder, _, files in os.walk(os.path.join(ROOT, "src")):
+        for name in files:
+            if name.endswith(".rs"):
+                text = open(os.path.join(folder, name), encoding="utf-8").read()
+                codes.update(re.findall(r"corral::(?:parse|check|data)::[a-z0-9_]+", text))
+    return codes
+
+
+def coverage(failures):
+    text = open(os.path.join(ROOT, "docs", "diagnostics.md"), encoding="utf-8").read()
+    documented = set(re.findall(r"^### `([a-z0-9_:]+)`", text, re.M))
+    for code in sorted(all_codes() - documented):
+        failures.append(f"diagnostics.md: {code} is not documented")
+    for code in sorted(documented - all_codes()):
+        failures.append(f"diagnostics.md: {code} is not in the source")
+
+
 def main():
     if not os.path.exists(CORRAL):
         sys.exit(f"build the CLI first: cargo build --bin corral ({CORRAL})")
     failures = []
     n = language(failures)
+    coverage(failures)
     m = diagnostics(failures) if os.path.exists(os.path.join(ROOT, "docs", "diagnostics.md")) else 0
     for f in failures:
         print(f, end="\n\n")
