@@ -96,7 +96,9 @@ impl Loader {
             match self.state.get(&imported) {
                 Some(LoadState::Loaded) => {}
                 Some(LoadState::Loading) => {
-                    self.report_cycle(sources, imported, target.span, stack)
+                    stack.push((file, target.span));
+                    self.report_cycle(sources, imported, stack);
+                    stack.pop();
                 }
                 None => {
                     stack.push((file, target.span));
@@ -128,14 +130,18 @@ impl Loader {
         if let Some(id) = sources.find_path(&canonical) {
             return Some(id);
         }
+        // Shown relative to how the importing file was named, as the user wrote paths.
+        let shown = Path::new(&sources.get(from).name)
+            .parent()
+            .map_or_else(|| PathBuf::from(target), |dir| dir.join(target));
         match std::fs::read_to_string(&path) {
-            Ok(text) => Some(sources.add(display_path(&path), Some(&canonical), text)),
+            Ok(text) => Some(sources.add(display_path(&shown), Some(&canonical), text)),
             Err(e) => {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::IMPORT_NOT_FOUND,
                         span,
-                        format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+                        format!("cannot read `{}`: {}", display_path(&shown), io_reason(&e)),
                     )
                     .with_label("imported here")
                     .with_help("an import is a path relative to the file that imports it"),
@@ -145,13 +151,11 @@ impl Loader {
         }
     }
 
-    fn report_cycle(
-        &mut self,
-        sources: &SourceMap,
-        target: FileId,
-        span: Span,
-        stack: &[(FileId, Span)],
-    ) {
+    /// `stack` ends with the import that closes the cycle back to `target`.
+    fn report_cycle(&mut self, sources: &SourceMap, target: FileId, stack: &[(FileId, Span)]) {
+        let Some(&(_, span)) = stack.last() else {
+            return;
+        };
         let start = stack.iter().position(|(f, _)| *f == target).unwrap_or(0);
         let mut chain: Vec<String> = stack[start..]
             .iter()
@@ -165,7 +169,7 @@ impl Loader {
         )
         .with_label("this import closes the cycle")
         .with_help("move the shared declarations into a file that both import");
-        for (_, import_span) in &stack[start..] {
+        for (_, import_span) in &stack[start..stack.len() - 1] {
             d = d.with_note(*import_span, "imported here");
         }
         self.diagnostics.push(d);

@@ -98,9 +98,24 @@ impl Diagnostics {
 
     /// Each diagnostic as a miette report, for rendering.
     pub fn reports(&self) -> impl Iterator<Item = Rendered<'_>> {
-        self.items.iter().map(|d| Rendered {
-            diagnostic: d,
-            sources: &self.sources,
+        self.items.iter().map(|d| {
+            let excerpt = excerpt_fits(&self.sources, d);
+            Rendered {
+                diagnostic: d,
+                sources: &self.sources,
+                excerpt,
+                elsewhere: d
+                    .notes
+                    .iter()
+                    .filter(|(span, _)| span.file != d.span.file)
+                    .map(|(span, text)| Note {
+                        text,
+                        span: *span,
+                        sources: &self.sources,
+                        excerpt,
+                    })
+                    .collect(),
+            }
         })
     }
 
@@ -184,16 +199,81 @@ fn json_of(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
     })
 }
 
+/// Lines longer than this are not excerpted: a generated file can hold one declaration
+/// on a line of megabytes, which helps nobody on a terminal.
+const MAX_EXCERPT_LINE: usize = 4096;
+
+/// Whether every line a diagnostic points at is short enough to show.
+fn excerpt_fits(sources: &SourceMap, d: &Diagnostic) -> bool {
+    std::iter::once(d.span)
+        .chain(d.notes.iter().map(|(s, _)| *s))
+        .all(|span| {
+            let text = &sources.get(span.file).text;
+            let start = span.start as usize;
+            let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+            let line_end = text.get(start..).and_then(|t| t.find('\n')).map_or(text.len(), |i| start + i);
+            line_end.saturating_sub(line_start) <= MAX_EXCERPT_LINE && span.len() <= MAX_EXCERPT_LINE
+        })
+}
+
 /// A [`Diagnostic`] joined with its sources, so miette can render it.
 #[derive(Debug)]
 pub struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
     sources: &'a SourceMap,
+    /// Show the source lines; otherwise only the message with its location.
+    excerpt: bool,
+    /// Notes about other files, rendered after the main report.
+    elsewhere: Vec<Note<'a>>,
+}
+
+/// A note that points into another file than its diagnostic.
+#[derive(Debug)]
+struct Note<'a> {
+    text: &'a str,
+    span: Span,
+    sources: &'a SourceMap,
+    excerpt: bool,
+}
+
+impl fmt::Display for Note<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.sources.get(self.span.file);
+        let (line, column) = file.line_col(self.span.start as usize);
+        write!(f, "{} ({}:{line}:{column})", self.text, file.name)
+    }
+}
+
+impl std::error::Error for Note<'_> {}
+
+impl miette::Diagnostic for Note<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.excerpt
+            .then(|| self.sources.get(self.span.file).named_source() as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        if !self.excerpt {
+            return None;
+        }
+        let label = miette::LabeledSpan::new_primary_with_span(None, self.span);
+        Some(Box::new(std::iter::once(label)))
+    }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.diagnostic.message)?;
+        if !self.excerpt {
+            let file = self.sources.get(self.diagnostic.span.file);
+            let (line, column) = file.line_col(self.diagnostic.span.start as usize);
+            write!(f, " (at {}:{line}:{column})", file.name)?;
+        }
+        Ok(())
     }
 }
 
@@ -219,11 +299,17 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        if !self.excerpt {
+            return None;
+        }
         let file = self.sources.get(self.diagnostic.span.file);
         Some(file.named_source() as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        if !self.excerpt {
+            return None;
+        }
         let d = self.diagnostic;
         let primary = miette::LabeledSpan::new_primary_with_span(
             (!d.label.is_empty()).then(|| d.label.clone()),
@@ -238,6 +324,9 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        None
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.elsewhere.iter().map(|n| n as &dyn miette::Diagnostic)))
     }
 }

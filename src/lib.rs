@@ -18,6 +18,10 @@ pub mod source;
 pub mod time;
 pub mod value;
 
+/// Recursive passes grow their stack by this much when less than the red zone is left.
+pub(crate) const STACK_SEGMENT: usize = 1 << 20;
+pub(crate) const STACK_RED_ZONE: usize = 64 << 10;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 

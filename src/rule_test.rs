@@ -72,8 +72,12 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
         setup_error: None,
     };
     let mut builder = ProfilesBuilder::new(&program.schema);
+    let id = match test.given.id.map(|e| eval_const(program, e, now)) {
+        Some(Value::Str(id)) => id.to_string(),
+        _ => "test".to_string(),
+    };
     let built = {
-        let mut row = builder.profile("test");
+        let mut row = builder.profile(&id);
         let mut outcome = Ok(());
         for (field, expr) in &test.given.fields {
             let value = eval_const(program, *expr, now);
@@ -117,7 +121,7 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
     result
 }
 
-/// Collects the values of `expr` and its parts, two levels deep (following a tag or
+/// Collects the values of `expr` and its parts, three levels deep (following a tag or
 /// segment into its definition).
 fn explain(
     interpreter: &Interpreter<'_>,
@@ -136,7 +140,7 @@ fn explain(
         (v, _) => v.to_json(&program.schema).to_string(),
     };
     out.push((depth, program.sources.snippet(node.span).to_string(), shown));
-    if depth >= 2 {
+    if depth >= 3 {
         return;
     }
     let children: Vec<ExprId> = match &node.kind {

@@ -251,9 +251,9 @@ impl<'a> Checker<'a> {
                         codes::BAD_ARGUMENTS,
                         event.span,
                         format!(
-                            "`{func}` reads events, but `{}` is a {}",
+                            "`{func}` reads events, but `{}` is {}",
                             event.name,
-                            decl.describe()
+                            decl.a()
                         ),
                     )
                     .with_help(format!("write `{func}(event_name ...)`")),

@@ -55,6 +55,18 @@ impl<'a> Checker<'a> {
                 let Some(ty) = self.resolve_type(&field.ty) else {
                     continue;
                 };
+                if field.name.name == "events" {
+                    self.error(
+                        Diagnostic::error(
+                            codes::BAD_DECLARATION,
+                            field.name.span,
+                            "a profile field cannot be named `events`",
+                        )
+                        .with_label("reserved for the profile's events")
+                        .with_help("in the data, `events` holds the list of a profile's events; rename this field"),
+                    );
+                    continue;
+                }
                 if field.name.name == "id" {
                     if ty != Type::Str && ty != Type::Int {
                         self.error(

@@ -87,7 +87,13 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// Lowers an expression, growing the stack on demand: the parser bounds nesting,
+    /// but a host may call this on a small thread.
     pub(super) fn lower(&mut self, e: &'a ast::Expr, scope: Scope, want: Want) -> Option<ExprId> {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || self.lower_on_stack(e, scope, want))
+    }
+
+    fn lower_on_stack(&mut self, e: &'a ast::Expr, scope: Scope, want: Want) -> Option<ExprId> {
         let span = e.span;
         match &e.kind {
             A::Bool(b) => Some(self.constant(Value::Bool(*b), span)),
@@ -136,7 +142,15 @@ impl<'a> Checker<'a> {
                     ids.push(self.lower_bool(part, scope));
                 }
                 let ids: Option<Vec<ExprId>> = ids.into_iter().collect();
-                Some(self.fold(K::And(ids?), Type::Bool, span))
+                // `a and b, c` is one conjunction of three parts.
+                let mut parts = Vec::new();
+                for id in ids? {
+                    match &self.expr(id).kind {
+                        K::And(inner) => parts.extend(inner.iter().copied()),
+                        _ => parts.push(id),
+                    }
+                }
+                Some(self.fold(K::And(parts), Type::Bool, span))
             }
             A::Matches { subject, pattern } => {
                 let s = self.lower(subject, scope, Want::Any)?;
@@ -244,7 +258,7 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         if let Some(&(decl, _)) = self.names.get(name) {
-            return self.lower_decl(decl, ident, scope);
+            return self.lower_decl(decl, ident, scope, want);
         }
         if let Some(id) = self.lower_variant_name(ident, want) {
             return id;
@@ -267,7 +281,13 @@ impl<'a> Checker<'a> {
         None
     }
 
-    fn lower_decl(&mut self, decl: Decl, ident: &'a ast::Ident, scope: Scope) -> Option<ExprId> {
+    fn lower_decl(
+        &mut self,
+        decl: Decl,
+        ident: &'a ast::Ident,
+        scope: Scope,
+        want: Want,
+    ) -> Option<ExprId> {
         let span = ident.span;
         let name = &ident.name;
         match decl {
@@ -282,8 +302,8 @@ impl<'a> Checker<'a> {
                         codes::NOT_CONSTANT,
                         span,
                         format!(
-                            "a test's `given` value cannot read the profile, but `{name}` is a {}",
-                            decl.describe()
+                            "a test's `given` value cannot read the profile, but `{name}` is {}",
+                            decl.a()
                         ),
                     )
                     .with_label("reads the profile")
@@ -313,6 +333,8 @@ impl<'a> Checker<'a> {
             Decl::Let(i) => {
                 self.lets[i].used = true;
                 match self.lets[i].value.clone()? {
+                    // A string constant adapts like a string literal: a time, a variant.
+                    Const::Scalar(Value::Str(text), _) => self.lower_string(&text, span, want),
                     Const::Scalar(v, ty) => Some(self.push(K::Const(v), ty, span)),
                     Const::List(..) => {
                         self.error(
@@ -462,10 +484,13 @@ impl<'a> Checker<'a> {
     fn adapts(&self, e: &ast::Expr) -> bool {
         match &e.kind {
             A::Str(_) => true,
-            A::Name(n) => {
-                !self.names.contains_key(n.name.as_str())
-                    && !matches!(n.name.as_str(), "now" | "start")
-            }
+            A::Name(n) => match self.names.get(n.name.as_str()) {
+                Some(&(Decl::Let(i), _)) => {
+                    matches!(self.lets[i].value, Some(Const::Scalar(Value::Str(_), _)))
+                }
+                Some(_) => false,
+                None => !matches!(n.name.as_str(), "now" | "start"),
+            },
             _ => false,
         }
     }
@@ -602,7 +627,9 @@ impl<'a> Checker<'a> {
 
     fn lower_arith(&mut self, op: BinaryOp, l: ExprId, r: ExprId, span: Span) -> Option<ExprId> {
         use Type::{Duration as D, Float as F, Int as I, Time as T};
-        let (l, r) = if op == BinaryOp::Div {
+        // `/` on numbers is float division; on durations, their ratio.
+        let numeric = self.ty(l).is_numeric() && self.ty(r).is_numeric();
+        let (l, r) = if op == BinaryOp::Div && numeric {
             (self.int_widen(l), self.int_widen(r))
         } else {
             self.unify_numeric(l, r)
@@ -621,7 +648,7 @@ impl<'a> Checker<'a> {
             (BinaryOp::Mul, I, I) => (ArithOp::Mul, I),
             (BinaryOp::Mul, F, F) => (ArithOp::Mul, F),
             (BinaryOp::Mul, D, I) | (BinaryOp::Mul, I, D) => (ArithOp::Mul, D),
-            (BinaryOp::Div, F, F) => (ArithOp::Div, F),
+            (BinaryOp::Div, F, F) | (BinaryOp::Div, D, D) => (ArithOp::Div, F),
             (BinaryOp::Rem, I, I) => (ArithOp::Rem, I),
             (BinaryOp::Rem, F, F) => (ArithOp::Rem, F),
             (BinaryOp::Rem, D, D) => (ArithOp::Rem, D),

@@ -95,6 +95,12 @@ impl<'a> Checker<'a> {
     /// `shadowed` are the names bound by an enclosing aggregate's event (its properties
     /// and `at`), which hide declarations of the same name inside its filter.
     fn collect_refs(&self, expr: &ast::Expr, shadowed: &[&str], out: &mut Vec<(Node, Span)>) {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
+            self.collect_refs_on_stack(expr, shadowed, out)
+        })
+    }
+
+    fn collect_refs_on_stack(&self, expr: &ast::Expr, shadowed: &[&str], out: &mut Vec<(Node, Span)>) {
         match &expr.kind {
             ExprKind::Name(ident) => {
                 if shadowed.contains(&ident.name.as_str()) {

@@ -284,7 +284,7 @@ impl<'a> Checker<'a> {
         kind: impl Fn(Decl) -> bool,
     ) -> Option<T> {
         let message = match self.names.get(ident.name.as_str()) {
-            Some(&(decl, _)) => format!("`{}` is a {}, not {what}", ident.name, decl.describe()),
+            Some(&(decl, _)) => format!("`{}` is {}, not {what}", ident.name, decl.a()),
             None => format!("unknown name `{}`: expected {what}", ident.name),
         };
         let candidates: Vec<&str> = self
@@ -349,6 +349,14 @@ impl<'a> Checker<'a> {
                     }
                 }
                 ok
+            }
+            GivenValue::Expr(value) if field.name.name == "id" => {
+                if given.id.is_some() {
+                    self.error(Diagnostic::error(codes::DUPLICATE_NAME, field.name.span, "`id` is given twice"));
+                    return false;
+                }
+                given.id = self.given_value(value, scope, Type::Str);
+                given.id.is_some()
             }
             GivenValue::Expr(value) => {
                 let id = match self.names.get(field.name.name.as_str()) {

@@ -79,6 +79,19 @@ enum Decl {
 }
 
 impl Decl {
+    /// The kind of declaration with its article: "an event", "a tag".
+    fn a(self) -> &'static str {
+        match self {
+            Decl::Field(_) | Decl::Key => "a profile field",
+            Decl::Event(_) => "an event",
+            Decl::Let(_) => "a let",
+            Decl::Tag(_) => "a tag",
+            Decl::Segment(_) => "a segment",
+            Decl::Channel(_) => "a channel",
+            Decl::Trigger(_) => "a trigger",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Decl::Field(_) | Decl::Key => "profile field",

@@ -70,6 +70,10 @@ pub fn run(args: Args) -> Outcome {
             options.source_name
         );
     }
+    if args.format == Format::Human {
+        note_undeclared("field", &loaded.undeclared_fields);
+        note_undeclared("event type", &loaded.undeclared_events);
+    }
     let now = args.now.unwrap_or_else(crate::time::now);
     let profiles = &loaded.profiles;
     let interpreter = Interpreter::new(&program);
@@ -123,4 +127,20 @@ pub fn run(args: Args) -> Outcome {
             Err(Failure::Usage)
         }
     }
+}
+
+/// Exports carry many fields a rule set does not use: say which were ignored, briefly.
+fn note_undeclared(what: &str, names: &std::collections::BTreeSet<String>) {
+    if names.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+    let more = names.len().saturating_sub(shown.len());
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let plural = if names.len() == 1 { "" } else { "s" };
+    eprintln!(
+        "note: ignored {} undeclared {what}{plural}: {}{more}",
+        names.len(),
+        shown.join(", ")
+    );
 }

@@ -126,6 +126,12 @@ impl<'a> Evaluator<'a> {
     /// The raw value (a missing bool stays missing). `ev` is the event an enclosing
     /// aggregate's filter is looking at, if any.
     pub(crate) fn raw(&mut self, id: ExprId, ev: Option<EventRef>) -> Val<'a> {
+        // Nesting is bounded by the parser; growing on demand keeps hosts' small
+        // threads safe too.
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || self.raw_on_stack(id, ev))
+    }
+
+    fn raw_on_stack(&mut self, id: ExprId, ev: Option<EventRef>) -> Val<'a> {
         let Some(expr) = self.expr(id) else {
             return Val::Missing;
         };
