@@ -289,7 +289,8 @@ def sample(p, salt, pid):
 
 
 def fmt_float(f):
-    """A finite f64 as serde_json/ryu prints it (shortest round-trip digits)."""
+    """A finite f64 as corral (serde_json) prints it: shortest round-trip digits, plain
+    decimal for 1e-5 <= |f| < 1e16 (integral values end in `.0`), otherwise `d.ddde±x`."""
     if f == 0:
         return "-0.0" if math.copysign(1.0, f) < 0 else "0.0"
     r = repr(f)
@@ -321,10 +322,11 @@ def fmt_float(f):
         s = digits[:kk] + "." + digits[kk:]
     elif -5 < kk <= 0:
         s = "0." + "0" * (-kk) + digits
-    elif n == 1:
-        s = digits + "e" + str(kk - 1)
     else:
-        s = digits[0] + "." + digits[1:] + "e" + str(kk - 1)
+        # serde_json's current formatter writes an explicit `+` on positive exponents
+        e = kk - 1
+        es = ("+" if e > 0 else "") + str(e)
+        s = (digits if n == 1 else digits[0] + "." + digits[1:]) + "e" + es
     return sign + s
 
 
