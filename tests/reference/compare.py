@@ -48,6 +48,9 @@ def main():
     c_out = run([corral, "eval", rules, "--profiles", profiles, "--now", now, "--output", "members"])
     r_out = run([sys.executable, ref, "--profiles", profiles, "--now", now, "--output", "members"])
     c_lines, r_lines = c_out.splitlines(), r_out.splitlines()
+    if not r_lines:
+        print("no profiles: refusing to call an empty comparison OK")
+        sys.exit(2)
     bad = 0
     per_key = Counter()
     if len(c_lines) != len(r_lines):

@@ -3,6 +3,7 @@
 
 Usage: edge.py --profiles P.ndjson --now RFC3339 [--output members|counts]
 """
+import math
 import os
 import re
 import sys
@@ -11,8 +12,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
     DAY,
+    HOUR,
+    MIN,
+    SEC,
     WEEK,
     Enum,
+    Time,
     add,
     agg_avg,
     agg_max,
@@ -90,6 +95,12 @@ TAGS = [
     ("bal_tiny", V),
     ("bal_neg", V),
     ("age_gt_float", B),
+    ("bal_mod", V),
+    ("age_mod0", V),
+    ("vip_in_ints", B),
+    ("bal_eq_tenth", B),
+    ("mixed_num", V),
+    ("kw_case", B),
     ("tenure_over_30d", B),
     ("signed_last_week", B),
     ("future_login", B),
@@ -99,9 +110,18 @@ TAGS = [
     ("login_2w_after_signup", B),
     ("login_before_yesterday", B),
     ("login_exactly_30d", B),
+    ("last_pay_at", V),
+    ("first_login_at", V),
+    ("last_view_at_since", V),
     ("c_cart_7d", V),
     ("c_cart_30d", V),
     ("c_pay_90d", V),
+    ("c_pay_2w", V),
+    ("c_pay_36h", V),
+    ("c_pay_90m", V),
+    ("c_pay_45s", V),
+    ("c_pay_0s", V),
+    ("c_pay_since_future", V),
     ("c_views", V),
     ("c_login_since_nov", V),
     ("c_pay_since_30d", V),
@@ -142,6 +162,9 @@ SEGMENTS = [
     "non_ios_guest",
     "s10",
     "s50",
+    "s0",
+    "s100",
+    "in_s10_not_s50",
     "s50_uni",
     "heavy_recent",
     "tier_mix",
@@ -215,6 +238,12 @@ def evaluate(p, evs, now):
     t["bal_tiny"] = div(balance, 1000000000)
     t["bal_neg"] = None if balance is None else -float(balance)
     t["age_gt_float"] = cmp(">", age, 29.5)
+    t["bal_mod"] = None if balance is None else math.fmod(balance, 3.0)
+    t["age_mod0"] = rem_int(age, sub(age, age, int_=True))
+    t["vip_in_ints"] = is_in(vip, [1, 2])
+    t["bal_eq_tenth"] = cmp("==", balance, 0.1)
+    t["mixed_num"] = 1.0 if cmp(">", age, 40) else 2.5
+    t["kw_case"] = (not cmp(">", age, 3) and age is not None) or boolf(paid)
 
     # times and durations
     t["tenure_over_30d"] = cmp(">", sub(login_at, signup), 30 * DAY)
@@ -227,6 +256,15 @@ def evaluate(p, evs, now):
     t["login_before_yesterday"] = cmp(">", now - DAY, login_at)
     t["login_exactly_30d"] = cmp("==", since(now, login_at), 30 * DAY)
 
+    def as_time(x):
+        return None if x is None else Time(x)
+
+    t["last_pay_at"] = as_time(prop_of(last(select(evs, "pay", now)), "at"))
+    t["first_login_at"] = as_time(agg_min(select(evs, "login", now, within=30 * DAY), "at"))
+    t["last_view_at_since"] = as_time(
+        agg_max(select(evs, "article_view", now, since_t=signup, has_since=True), "at")
+    )
+
     # aggregates
     def sel(etype, **kw):
         return select(evs, etype, now, **kw)
@@ -237,6 +275,12 @@ def evaluate(p, evs, now):
     t["c_cart_7d"] = len(sel("add_cart", within=7 * DAY))
     t["c_cart_30d"] = len(sel("add_cart", within=30 * DAY))
     t["c_pay_90d"] = len(sel("pay", within=90 * DAY))
+    t["c_pay_2w"] = len(sel("pay", within=2 * WEEK))
+    t["c_pay_36h"] = len(sel("pay", within=36 * HOUR))
+    t["c_pay_90m"] = len(sel("pay", within=90 * MIN))
+    t["c_pay_45s"] = len(sel("pay", within=45 * SEC))
+    t["c_pay_0s"] = len(sel("pay", within=0))
+    t["c_pay_since_future"] = len(sel("pay", **since_(now + DAY)))
     t["c_views"] = len(sel("article_view"))
     t["c_login_since_nov"] = len(sel("login", **since_(NOV1)))
     t["c_pay_since_30d"] = len(sel("pay", **since_(now - 30 * DAY)))
@@ -323,6 +367,9 @@ def evaluate(p, evs, now):
     )
     s["s10"] = sample(0.10, "edge-10", p["id"])
     s["s50"] = sample(0.50, "edge-50", p["id"])
+    s["s0"] = sample(0.0, "edge-0", p["id"])
+    s["s100"] = sample(1.0, "edge-100", p["id"])
+    s["in_s10_not_s50"] = s["s10"] and not s["s50"]
     s["s50_uni"] = sample(0.50, "抽样", p["id"]) and t["华东女性"]
     s["heavy_recent"] = cmp("==", t["消费力"], "高") and not t["future_logins"]
     s["tier_mix"] = cmp("==", t["tier_int"], 3) or cmp("==", t["tier_str"], "senior")

@@ -24,21 +24,27 @@ DAY = timedelta(days=1)
 US = timedelta(microseconds=1)
 
 
+def ymdhms(t):
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
 def fmt(t, rnd):
     """An RFC 3339 string for t, in one of several equivalent spellings."""
     r = rnd.random()
+    if not 2 <= t.year <= 9998:
+        r = 0.0
     if r < 0.7 or t.microsecond and r < 0.85:
-        s = t.strftime("%Y-%m-%dT%H:%M:%S")
+        s = ymdhms(t)
         if t.microsecond:
             s += "." + ("%06d" % t.microsecond)
         return s + "Z"
     if r < 0.85:
-        s = t.strftime("%Y-%m-%dT%H:%M:%S") + ".000Z"
+        s = ymdhms(t) + ".000Z"
         return s
     # the same instant written in +08:00 (or -05:00)
     off = 8 if r < 0.95 else -5
     lt = t + timedelta(hours=off)
-    s = lt.strftime("%Y-%m-%dT%H:%M:%S")
+    s = ymdhms(lt)
     if t.microsecond:
         s += "." + ("%06d" % t.microsecond)
     return s + ("+%02d:00" % off if off > 0 else "-%02d:00" % -off)
@@ -116,6 +122,8 @@ def profile(n, rnd, now):
         p["gender"] = rnd.choices(["F", "M", "U"], [48, 45, 7])[0]
     if maybe(0.15):
         p["age"] = rnd.choice([rnd.randrange(10, 80), 0, 17, 18, 29, 30, -1, 120])
+        if rnd.random() < 0.01:
+            p["age"] = rnd.choice([2**63 - 1, -(2**63), 2**62, -(2**63) + 50])
     if maybe():
         p["province"] = rnd.choice(PROVINCES)
     if maybe():
@@ -138,6 +146,10 @@ def profile(n, rnd, now):
         signup = rnd.choice(boundary_times(now, rnd))
     else:
         signup = now - timedelta(seconds=rnd.randrange(0, 400 * 86400))
+    if rnd.random() < 0.01:
+        signup = rnd.choice(
+            [datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9000, 12, 31, 23, 59, 59, tzinfo=timezone.utc)]
+        )
     if signup is not None:
         p["signup_at"] = fmt(signup, rnd)
     lk = rnd.random()
