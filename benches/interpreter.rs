@@ -13,7 +13,9 @@ use std::path::Path;
 fn benches(c: &mut Criterion) {
     let rules = Path::new("examples/retail.corral");
     let data = Path::new("examples/profiles.ndjson");
-    c.bench_function("compile retail.corral", |b| b.iter(|| compile_file(black_box(rules))));
+    c.bench_function("compile retail.corral", |b| {
+        b.iter(|| compile_file(black_box(rules)))
+    });
 
     let Some(program) = compile_file(rules).ok().and_then(|c| c.program) else {
         return;

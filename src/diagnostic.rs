@@ -210,9 +210,16 @@ fn excerpt_fits(sources: &SourceMap, d: &Diagnostic) -> bool {
         .all(|span| {
             let text = &sources.get(span.file).text;
             let start = span.start as usize;
-            let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-            let line_end = text.get(start..).and_then(|t| t.find('\n')).map_or(text.len(), |i| start + i);
-            line_end.saturating_sub(line_start) <= MAX_EXCERPT_LINE && span.len() <= MAX_EXCERPT_LINE
+            let line_start = text
+                .get(..start)
+                .and_then(|t| t.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line_end = text
+                .get(start..)
+                .and_then(|t| t.find('\n'))
+                .map_or(text.len(), |i| start + i);
+            line_end.saturating_sub(line_start) <= MAX_EXCERPT_LINE
+                && span.len() <= MAX_EXCERPT_LINE
         })
 }
 
@@ -327,6 +334,8 @@ impl miette::Diagnostic for Rendered<'_> {
         if self.elsewhere.is_empty() {
             return None;
         }
-        Some(Box::new(self.elsewhere.iter().map(|n| n as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.elsewhere.iter().map(|n| n as &dyn miette::Diagnostic),
+        ))
     }
 }

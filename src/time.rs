@@ -45,12 +45,23 @@ mod tests {
         assert_eq!(parse_instant("2026-11-22T20:30:00+08:00"), noon);
         assert_eq!(parse_instant("2026-11-22T12:30:00"), noon);
         assert_eq!(parse_instant("2026-11-22 12:30:00"), noon);
-        assert_eq!(parse_instant("2026-11-22"), parse_instant("2026-11-22T00:00:00Z"));
         assert_eq!(
-            parse_instant("2026-11-22T12:30:00.25Z").zip(noon).map(|(a, b)| a - b),
+            parse_instant("2026-11-22"),
+            parse_instant("2026-11-22T00:00:00Z")
+        );
+        assert_eq!(
+            parse_instant("2026-11-22T12:30:00.25Z")
+                .zip(noon)
+                .map(|(a, b)| a - b),
             Some(250_000)
         );
-        for bad in ["", "2026-13-01", "2026-11-22T25:00:00Z", "yesterday", "2026-11-22x"] {
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-11-22T25:00:00Z",
+            "yesterday",
+            "2026-11-22x",
+        ] {
             assert_eq!(parse_instant(bad), None, "{bad}");
         }
     }

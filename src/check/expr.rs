@@ -90,7 +90,9 @@ impl<'a> Checker<'a> {
     /// Lowers an expression, growing the stack on demand: the parser bounds nesting,
     /// but a host may call this on a small thread.
     pub(super) fn lower(&mut self, e: &'a ast::Expr, scope: Scope, want: Want) -> Option<ExprId> {
-        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || self.lower_on_stack(e, scope, want))
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
+            self.lower_on_stack(e, scope, want)
+        })
     }
 
     fn lower_on_stack(&mut self, e: &'a ast::Expr, scope: Scope, want: Want) -> Option<ExprId> {

@@ -100,7 +100,12 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn collect_refs_on_stack(&self, expr: &ast::Expr, shadowed: &[&str], out: &mut Vec<(Node, Span)>) {
+    fn collect_refs_on_stack(
+        &self,
+        expr: &ast::Expr,
+        shadowed: &[&str],
+        out: &mut Vec<(Node, Span)>,
+    ) {
         match &expr.kind {
             ExprKind::Name(ident) => {
                 if shadowed.contains(&ident.name.as_str()) {

@@ -352,7 +352,11 @@ impl<'a> Checker<'a> {
             }
             GivenValue::Expr(value) if field.name.name == "id" => {
                 if given.id.is_some() {
-                    self.error(Diagnostic::error(codes::DUPLICATE_NAME, field.name.span, "`id` is given twice"));
+                    self.error(Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        field.name.span,
+                        "`id` is given twice",
+                    ));
                     return false;
                 }
                 given.id = self.given_value(value, scope, Type::Str);

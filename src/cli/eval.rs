@@ -136,7 +136,11 @@ fn note_undeclared(what: &str, names: &std::collections::BTreeSet<String>) {
     }
     let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
     let more = names.len().saturating_sub(shown.len());
-    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
     let plural = if names.len() == 1 { "" } else { "s" };
     eprintln!(
         "note: ignored {} undeclared {what}{plural}: {}{more}",

@@ -57,9 +57,17 @@ pub(crate) fn stage(
         (Type::Bool, Cell::Bool(b)) => Staged::Bool(b),
         (Type::Int, Cell::Int(i)) => Staged::Int(i),
         (Type::Int, Cell::UInt(u)) if i64::try_from(u).is_ok() => Staged::Int(u as i64),
-        (Type::Int, Cell::Float(f)) if is_integral(f) => Staged::Int(f as i64),
+        // Beyond 2^53 a float no longer says which integer was written.
+        (Type::Int, Cell::Float(f)) if is_integral(f) && f.abs() <= EXACT_FLOAT_INT => {
+            Staged::Int(f as i64)
+        }
+        (Type::Int, Cell::Float(f)) if is_integral(f) => {
+            return Err(out_of_range(path(), ty, schema, cell));
+        }
         (Type::Float, Cell::Int(i)) => Staged::Float(i as f64),
         (Type::Float, Cell::UInt(u)) => Staged::Float(u as f64),
+        // corral has no NaN or infinity: such a value (Parquet can hold one) is missing.
+        (Type::Float, Cell::Float(f)) if !f.is_finite() => Staged::Missing,
         (Type::Float, Cell::Float(f)) => Staged::Float(f),
         (Type::Str, Cell::Str(s)) => Staged::Str(row.intern(s)),
         (Type::Enum(e), Cell::Str(s)) => {
@@ -132,6 +140,9 @@ pub(crate) fn bad_time(path: String, text: &str) -> RowError {
         format!("invalid time {} (expected RFC 3339 or a date)", quote(text)),
     )
 }
+
+/// 2^53: every integer up to this magnitude is exactly a float.
+const EXACT_FLOAT_INT: f64 = 9_007_199_254_740_992.0;
 
 /// A float with an integral value that fits an `i64`.
 fn is_integral(f: f64) -> bool {

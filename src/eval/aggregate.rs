@@ -197,10 +197,11 @@ impl<'a> Evaluator<'a> {
                     }
                     n += 1;
                 }
-                if n == 0 {
+                let avg = sum / n as f64;
+                if n == 0 || !avg.is_finite() {
                     Val::Missing
                 } else {
-                    Val::Float(sum / n as f64)
+                    Val::Float(avg)
                 }
             }
             AggFunc::Min => extreme(values(), Ordering::Less),

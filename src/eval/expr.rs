@@ -128,7 +128,9 @@ impl<'a> Evaluator<'a> {
     pub(crate) fn raw(&mut self, id: ExprId, ev: Option<EventRef>) -> Val<'a> {
         // Nesting is bounded by the parser; growing on demand keeps hosts' small
         // threads safe too.
-        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || self.raw_on_stack(id, ev))
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
+            self.raw_on_stack(id, ev)
+        })
     }
 
     fn raw_on_stack(&mut self, id: ExprId, ev: Option<EventRef>) -> Val<'a> {

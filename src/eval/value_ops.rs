@@ -29,7 +29,17 @@ use super::val::Val;
 ///
 /// `/` converts int operands to float first (`a as f64 / b as f64`); an int and a float
 /// are also accepted for `/`. A zero divisor makes `/` and `%` missing.
+///
+/// A float result that is not finite (an overflow to infinity, or NaN) is missing:
+/// corral has no NaN or infinity, so every float it shows is a JSON number.
 pub(crate) fn arith<'a>(op: ArithOp, lhs: Val<'a>, rhs: Val<'a>) -> Val<'a> {
+    match arith_any(op, lhs, rhs) {
+        Val::Float(f) if !f.is_finite() => Val::Missing,
+        v => v,
+    }
+}
+
+fn arith_any<'a>(op: ArithOp, lhs: Val<'a>, rhs: Val<'a>) -> Val<'a> {
     use Val::{Duration as D, Float as F, Int as I, Time as T};
     match (op, lhs, rhs) {
         (ArithOp::Add, I(a), I(b)) => I(a.wrapping_add(b)),
@@ -186,6 +196,17 @@ mod tests {
             prop_assert!(matches!(arith(ArithOp::Add, Val::Int(a), Val::Int(b)), Val::Int(x) if x == a.wrapping_add(b)));
             prop_assert!(matches!(arith(ArithOp::Mul, Val::Int(a), Val::Int(b)), Val::Int(x) if x == a.wrapping_mul(b)));
         }
+    }
+
+    #[test]
+    fn non_finite_floats_are_missing() {
+        let big = Val::Float(1e200);
+        assert!(arith(ArithOp::Mul, big, big).is_missing());
+        assert!(arith(ArithOp::Add, Val::Float(f64::MAX), Val::Float(f64::MAX)).is_missing());
+        assert!(arith(ArithOp::Div, Val::Float(1e300), Val::Float(1e-300)).is_missing());
+        assert!(
+            matches!(arith(ArithOp::Mul, Val::Float(1e100), Val::Float(1e100)), Val::Float(f) if f == 1e200)
+        );
     }
 
     #[test]

@@ -85,6 +85,11 @@ fn int_rejects() {
         r#"{"id":"u1","age":18446744073709551615}"#,
         "profiles.ndjson line 1: field `age`: expected int, found number 18446744073709551615 (out of range)",
     );
+    // Below i64::MIN: JSON reads it as a float that no longer says which integer it was.
+    bad_type(
+        r#"{"id":"u1","age":-9223372036854775809}"#,
+        "profiles.ndjson line 1: field `age`: expected int, found number -9223372036854776000 (out of range)",
+    );
     bad_type(
         r#"{"id":"u1","age":[1]}"#,
         "profiles.ndjson line 1: field `age`: expected int, found array",
