@@ -53,6 +53,24 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program with a schema and nothing else yet.
+    pub fn empty(sources: Arc<SourceMap>, schema: Schema) -> Program {
+        Program {
+            sources,
+            schema,
+            exprs: Vec::new(),
+            tags: Vec::new(),
+            segments: Vec::new(),
+            order: Vec::new(),
+            regexes: Vec::new(),
+            channels: Vec::new(),
+            triggers: Vec::new(),
+            tests: Vec::new(),
+            timezone: "UTC".into(),
+            send_cap: None,
+        }
+    }
+
     pub fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id.0 as usize]
     }

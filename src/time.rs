@@ -34,6 +34,19 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     None
 }
 
+/// Formats an instant as RFC 3339 in UTC (`2026-11-01T08:00:00Z`).
+pub fn format_rfc3339(micros: i64) -> String {
+    match Timestamp::from_microsecond(micros) {
+        Ok(ts) => ts.to_string(),
+        Err(_) => micros.to_string(),
+    }
+}
+
+/// The current time.
+pub fn now() -> i64 {
+    Timestamp::now().as_microsecond()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,17 +78,4 @@ mod tests {
             assert_eq!(parse_instant(bad), None, "{bad}");
         }
     }
-}
-
-/// Formats an instant as RFC 3339 in UTC (`2026-11-01T08:00:00Z`).
-pub fn format_rfc3339(micros: i64) -> String {
-    match Timestamp::from_microsecond(micros) {
-        Ok(ts) => ts.to_string(),
-        Err(_) => micros.to_string(),
-    }
-}
-
-/// The current time.
-pub fn now() -> i64 {
-    Timestamp::now().as_microsecond()
 }

@@ -389,7 +389,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn event_property(&mut self, event: EventId, ident: &ast::Ident) -> Option<(AggTarget, Type)> {
+    /// `at` or a declared property of `event`, with its type; reports an unknown one.
+    pub(super) fn event_property(
+        &mut self,
+        event: EventId,
+        ident: &ast::Ident,
+    ) -> Option<(AggTarget, Type)> {
         if ident.name == "at" {
             return Some((AggTarget::At, Type::Time));
         }

@@ -4,7 +4,9 @@ use super::expr::{Scope, Want};
 use super::{Checker, Decl, codes, suggest};
 use crate::ast::{self, GivenValue, TestItemKind, TriggerItemKind, TriggerStart as AStart};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{self, Cap, ChannelId, ExprId, ExprKind as K, GivenEvent, Step, TriggerStart};
+use crate::ir::{
+    self, AggTarget, Cap, ChannelId, ExprId, ExprKind as K, GivenEvent, Step, TriggerStart,
+};
 use crate::schema::Type;
 use crate::source::Span;
 use crate::value::Value;
@@ -443,29 +445,12 @@ impl<'a> Checker<'a> {
         };
         let mut ok = true;
         for (name, value) in &e.fields {
-            let target = if name.name == "at" {
-                None
-            } else {
-                let def = self.program.schema.event_def(event);
-                match def.prop(&name.name) {
-                    Some(p) => Some((p, def.props[p.0 as usize].ty)),
-                    None => {
-                        let names: Vec<&str> = def
-                            .props
-                            .iter()
-                            .map(|p| p.name.as_str())
-                            .chain(["at"])
-                            .collect();
-                        let mut d = Diagnostic::error(
-                            codes::UNKNOWN_PROPERTY,
-                            name.span,
-                            format!("event `{}` has no property `{}`", def.name, name.name),
-                        );
-                        d.help = suggest::did_you_mean(&name.name, names);
-                        self.error(d);
-                        ok = false;
-                        continue;
-                    }
+            let target = match self.event_property(event, name) {
+                Some((AggTarget::Prop(p), ty)) => Some((p, ty)),
+                Some(_) => None,
+                None => {
+                    ok = false;
+                    continue;
                 }
             };
             let ty = target.map_or(Type::Time, |(_, t)| t);

@@ -158,20 +158,7 @@ impl<'a> Checker<'a> {
     fn new(sources: Arc<SourceMap>) -> Checker<'a> {
         Checker {
             diags: Vec::new(),
-            program: Program {
-                sources,
-                schema: Schema::default(),
-                exprs: Vec::new(),
-                tags: Vec::new(),
-                segments: Vec::new(),
-                order: Vec::new(),
-                regexes: Vec::new(),
-                channels: Vec::new(),
-                triggers: Vec::new(),
-                tests: Vec::new(),
-                timezone: "UTC".into(),
-                send_cap: None,
-            },
+            program: Program::empty(sources, Schema::default()),
             names: HashMap::new(),
             lets: Vec::new(),
             tags: Vec::new(),

@@ -67,20 +67,7 @@ pub struct Builder {
 impl Builder {
     pub fn new(schema: Schema) -> Builder {
         Builder {
-            program: Program {
-                sources: Arc::new(SourceMap::new()),
-                schema,
-                exprs: Vec::new(),
-                tags: Vec::new(),
-                segments: Vec::new(),
-                order: Vec::new(),
-                regexes: Vec::new(),
-                channels: Vec::new(),
-                triggers: Vec::new(),
-                tests: Vec::new(),
-                timezone: "UTC".into(),
-                send_cap: None,
-            },
+            program: Program::empty(Arc::new(SourceMap::new()), schema),
         }
     }
 
