@@ -1,0 +1,1 @@
+//! Diagnostics for ill-typed and malformed mutations of generated rule sets.
