@@ -983,6 +983,58 @@ pub fn gen_rule_set(t: &mut Tape) -> RuleSet {
     }
 }
 
+// ----------------------------------------------------------------------------- mutations
+
+const ALL_TYPES: &[Ty] = &[
+    Ty::Bool,
+    Ty::Int,
+    Ty::Float,
+    Ty::Str,
+    Ty::Time,
+    Ty::Dur,
+    Ty::Enum(0),
+    Ty::Set,
+];
+
+/// A declaration that is ill-typed (or otherwise wrong) for the rule set's schema.
+pub fn gen_ill_typed(t: &mut Tape, rs: &RuleSet) -> String {
+    let rules: Vec<RulePlan> = rs.tags.iter().chain(&rs.segments).cloned().collect();
+    let mut g = G {
+        t,
+        s: &rs.schema,
+        lets: &[],
+        rules,
+        rank: usize::MAX,
+    };
+    let d = g.t.below(3) as u32;
+    let top = Cx::top();
+    let a_ty = *g.t.pick(ALL_TYPES);
+    let b_ty = *g.t.pick(ALL_TYPES);
+    let a = g.expr(a_ty, d, top);
+    let b = g.expr(b_ty, d, top);
+    let op = *g.t.pick(&[
+        "+", "-", "*", "/", "%", "<", "==", "and", "or", "contains", "in",
+    ]);
+    let ev = g.s.events[0].name.clone();
+    let field = g.s.fields[g.t.below(g.s.fields.len())].name.clone();
+    match g.t.below(14) {
+        0 => format!("segment bad_0 = {a}"),
+        1 => format!("tag bad_0 = {a} {op} {b}"),
+        2 => format!("tag bad_0 = case {{ {a} => {b}, true => {a} }}"),
+        3 => format!("tag bad_0 = {a} matches \"(\""),
+        4 => format!("tag bad_0 = {a} < \"not a time\""),
+        5 => format!("tag bad_0 = count({field})"),
+        6 => format!("tag bad_0 = exists({ev} where count({ev}) > 1)"),
+        7 => format!("tag bad_0 = sum({ev}.nope within {b})"),
+        8 => "tag bad_0 = bad_1\ntag bad_1 = bad_0".to_string(),
+        9 => format!("tag {field} = {a}"),
+        10 => format!("let bad_0 = {a}"),
+        11 => format!("tag bad_0 = {a} in [{b}]"),
+        12 => format!("tag bad_0 = sample({a}, {b})"),
+        _ => format!("tag bad_0 = {field}x, fo{field}, {ev}, now"),
+    }
+}
+
 // ----------------------------------------------------------------------------- profiles
 
 /// 2026-11-22T00:00:00Z: the reference time the data is built around.
