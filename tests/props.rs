@@ -12,6 +12,8 @@ mod diagnostics;
 mod eval;
 #[path = "props/gen.rs"]
 mod r#gen;
+#[path = "props/known_bugs.rs"]
+mod known_bugs;
 #[path = "props/parquet.rs"]
 mod parquet_file;
 

@@ -247,7 +247,9 @@ proptest! {
     #[test]
     fn ndjson_and_parquet_agree(rules in crate::tape(), data in crate::tape()) {
         let c = case(rules, data)?;
-        prop_assume!(!c.profiles.is_empty());
+        if c.profiles.is_empty() {
+            return Ok(());
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.parquet");
         crate::parquet_file::write(&path, &c.rs.schema, &c.profiles);
