@@ -12,10 +12,10 @@ mod diagnostics;
 mod eval;
 #[path = "props/gen.rs"]
 mod r#gen;
-#[path = "props/known_bugs.rs"]
-mod known_bugs;
 #[path = "props/parquet.rs"]
 mod parquet_file;
+#[path = "props/regressions.rs"]
+mod regressions;
 
 /// 64 cases unless `PROPTEST_CASES` says otherwise.
 pub fn config() -> proptest::test_runner::Config {

@@ -483,9 +483,17 @@ impl<'a> Checker<'a> {
     }
 
     /// A bare name or string literal whose type comes from the other operand.
-    fn adapts(&self, e: &ast::Expr) -> bool {
+    fn adapts(&self, e: &ast::Expr, scope: Scope) -> bool {
         match &e.kind {
             A::Str(_) => true,
+            // An event property (or `at`) in a filter has its declared type.
+            A::Name(n)
+                if scope
+                    .event
+                    .is_some_and(|ev| self.is_event_name(ev, &n.name)) =>
+            {
+                false
+            }
             A::Name(n) => match self.names.get(n.name.as_str()) {
                 Some(&(Decl::Let(i), _)) => {
                     matches!(self.lets[i].value, Some(Const::Scalar(Value::Str(_), _)))
@@ -497,6 +505,10 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn is_event_name(&self, event: EventId, name: &str) -> bool {
+        name == "at" || self.program.schema.event_def(event).prop(name).is_some()
+    }
+
     /// Both operands of a binary operator, the adaptable one lowered knowing the other's type.
     fn lower_pair(
         &mut self,
@@ -504,7 +516,7 @@ impl<'a> Checker<'a> {
         rhs: &'a ast::Expr,
         scope: Scope,
     ) -> Option<(ExprId, ExprId)> {
-        if self.adapts(lhs) && !self.adapts(rhs) {
+        if self.adapts(lhs, scope) && !self.adapts(rhs, scope) {
             let r = self.lower(rhs, scope, Want::Any)?;
             let l = self.lower(lhs, scope, Want::Type(self.ty(r)))?;
             Some((l, r))
@@ -899,13 +911,16 @@ impl<'a> Checker<'a> {
             other => other,
         };
         let mut ok = true;
+        let mut typed = false;
         for arm in arms {
             let cond = self.lower_bool(&arm.cond, scope);
             let value = self.lower(&arm.value, scope, want);
+            // The first arm that checks decides the type the others adapt to.
             if let Some(v) = value
-                && want == Want::Any
+                && !typed
             {
                 want = Want::Type(self.ty(v));
+                typed = true;
             }
             match (cond, value) {
                 (Some(c), Some(v)) => lowered.push((c, v, arm.value.span)),

@@ -282,11 +282,6 @@ struct Cx {
 }
 
 impl Cx {
-    /// Whether literals may rely on the context's type here (see the KNOWN BUG below).
-    fn lit_allowed(self) -> bool {
-        self.event.is_none()
-    }
-
     fn top() -> Cx {
         Cx {
             event: None,
@@ -296,11 +291,6 @@ impl Cx {
         }
     }
     fn with(self, lit: bool, wbool: bool) -> Cx {
-        // KNOWN BUG (checker `adapts`): inside a `where` filter, a bare event property or
-        // `at` counts as an adaptable name, so `"2026-11-22" <= at` or
-        // `at >= case { true => "2026-11-22" }` is rejected ("cannot compare string with
-        // time"). Until fixed, no literal relies on the other operand's type in a filter.
-        let lit = lit && self.event.is_none();
         Cx {
             lit,
             wbool,
@@ -575,7 +565,7 @@ impl G<'_> {
                 let a = self.expr(ty, d, sub);
                 // Only a literal (a string or a bare name) adapts to the other side when
                 // it stands on the left; anything else there is lowered first, untyped.
-                let literal_left = cx.lit_allowed() && other != Ty::Set && self.t.chance(1, 4);
+                let literal_left = other != Ty::Set && self.t.chance(1, 4);
                 if literal_left {
                     let b = self.literal(other);
                     format!("({b} {op} {a})")
@@ -710,16 +700,15 @@ impl G<'_> {
         for i in 0..self.t.range(1, 3) {
             let c = self.expr(Ty::Bool, d, cx.with(false, true));
             // The first arm's value gets the case's expected type; later ones the first's.
-            // KNOWN BUG (minor, checker `lower_case`): a `case` lowered wanting another
-            // type keeps that want for every arm instead of taking the first arm's type,
-            // so `7d + case { c => f_time, else => "2026-11-22" }` is rejected.
-            let v_cx = if cx.other {
+            let v_cx = if i > 0 {
+                cx.with(true, false)
+            } else if cx.other {
                 Cx {
                     other: true,
                     ..cx.with(false, false)
                 }
             } else {
-                cx.with(cx.lit || i > 0, false)
+                cx.with(cx.lit, false)
             };
             let v = self.expr(ty, d, v_cx);
             let sep = if self.t.chance(1, 2) { "\n  " } else { ", " };

@@ -1,6 +1,4 @@
-//! The smallest reproductions of corral bugs the generators found. Each asserts the
-//! correct behaviour and is ignored until fixed (`cargo test --test props -- --ignored`);
-//! the generator steps around each one at its `// KNOWN BUG:` comment.
+//! The smallest reproductions of bugs the generators found, kept as regression tests.
 
 use corral::compile::compile_source;
 
@@ -20,7 +18,6 @@ const SCHEMA: &str = "profile { id: string, signup_at: time, tier: enum(A, B) }\
 /// (adaptable) names, so a string literal on the other side is not read as a time or
 /// a variant. The same comparisons with a profile field check.
 #[test]
-#[ignore = "known bug: literals compared with event properties in a filter"]
 fn literal_compared_with_event_property_in_filter() {
     for rule in [
         "segment s = exists(pay where \"2026-11-22\" <= at)",
@@ -39,7 +36,6 @@ fn literal_compared_with_event_property_in_filter() {
 /// A `case` lowered where another type is wanted keeps that want for every arm, so
 /// the arms after a time-typed first arm cannot be time literals.
 #[test]
-#[ignore = "known bug (minor): a case keeps the outer want instead of its first arm's type"]
 fn case_arms_take_the_first_arms_type() {
     let text =
         format!("{SCHEMA}tag t = 7d + case {{ true => signup_at, else => \"2026-11-22\" }}\n");
