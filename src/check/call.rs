@@ -209,6 +209,23 @@ impl<'a> Checker<'a> {
                     WindowKind::Since => (Type::Time, "a time after `since`"),
                 };
                 let bound = self.lower(&w.bound, outer, Want::Type(want))?;
+                if let (WindowKind::Within, K::Const(Value::Int(n))) =
+                    (w.kind, &self.expr(bound).kind)
+                {
+                    let n = *n;
+                    self.error(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            w.bound.span,
+                            format!("expected {what}, found int"),
+                        )
+                        .with_label("a number without a unit")
+                        .with_help(format!(
+                            "give the window a unit: `within {n}d` (or `s`, `m`, `h`, `w`)"
+                        )),
+                    );
+                    return None;
+                }
                 let bound = self.expect_type(bound, want, what)?;
                 match w.kind {
                     WindowKind::Within => Window::Within(bound),

@@ -223,7 +223,20 @@ impl<'a> Checker<'a> {
                     zone.span,
                     format!("unknown time zone `{}`", zone.value),
                 )
-                .with_help("use an IANA zone name such as \"Asia/Shanghai\" or \"UTC\""),
+                .with_help(
+                    super::suggest::did_you_mean(
+                        &zone.value,
+                        jiff::tz::db()
+                            .available()
+                            .map(|n| n.to_string())
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .map(String::as_str),
+                    )
+                    .unwrap_or_else(|| {
+                        "use an IANA zone name such as \"Asia/Shanghai\" or \"UTC\"".into()
+                    }),
+                ),
             );
             return;
         }

@@ -164,6 +164,18 @@ impl<'a> Checker<'a> {
             }
             A::Is { subject, present } => {
                 let s = self.lower(subject, scope, Want::Any)?;
+                if matches!(self.expr(s).kind, K::Tag(_) | K::Segment(_))
+                    && self.ty(s) == Type::Bool
+                {
+                    self.error(
+                        Diagnostic::warning(
+                            codes::CONSTANT_CONDITION,
+                            span,
+                            format!("this is always {present}: a condition tag or segment is never missing"),
+                        )
+                        .with_help("test the fields it reads instead, e.g. `paid is missing`"),
+                    );
+                }
                 Some(self.fold(
                     K::Is {
                         subject: s,
@@ -1004,7 +1016,7 @@ impl<'a> Checker<'a> {
             )
             .with_label("not a constant")
             .with_help(
-                "a `let` holds a constant: a literal, a list, a duration, or arithmetic on them",
+                "this must be known when the rules are checked: a literal, a `let`, or arithmetic on them",
             ),
         );
         None

@@ -45,8 +45,10 @@ pub fn run(args: Args) -> Outcome {
             }
         }
     }
-    let tests = if passed == 1 { "test" } else { "tests" };
-    println!("\n{passed} {tests} passed, {failed} failed");
+    if passed + failed > 0 || outcome.is_ok() {
+        let tests = if passed == 1 { "test" } else { "tests" };
+        println!("\n{passed} {tests} passed, {failed} failed");
+    }
     if failed > 0 && outcome.is_ok() {
         outcome = Err(Failure::Rules);
     }
