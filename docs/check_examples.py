@@ -11,8 +11,14 @@ diagnostics.md: every ```corral block follows a `### `code`` heading (or a
 `<!-- code: ... -->` comment for a second example of one code) and must produce that
 code, from `corral check`, or for `corral::data::*` codes from `corral eval` over the
 ```ndjson block that follows (`profiles.parquet` for the Parquet code, no file for
-`corral::data::io`).
+`corral::data::io`). When the example is followed by a line "`COMMAND` prints (exit N):"
+and a ```text block, COMMAND is run as written and its output (stdout and stderr) and
+exit code must be exactly those shown.
+
+Run by hand (no test or CI job runs it); it takes about a second.
 """
+
+import shlex
 
 import json
 import os
@@ -54,6 +60,15 @@ def language(failures):
     return len(found)
 
 
+PRINTS = re.compile(r"^`(corral [^`]*)` prints \(exit (\d+)\):\n\n```text\n(.*?)```", re.M | re.S)
+
+
+def printed(text, pos, end):
+    """The first "`COMMAND` prints (exit N):" and its output between pos and end."""
+    m = PRINTS.search(text, pos, end)
+    return (m.group(1), int(m.group(2)), m.group(3)) if m else None
+
+
 def diagnostics(failures):
     text = open(os.path.join(ROOT, "docs", "diagnostics.md"), encoding="utf-8").read()
     marks = [(m.start(), m.group(1)) for m in re.finditer(r"^### `([a-z0-9_:]+)`", text, re.M)]
@@ -92,6 +107,24 @@ def diagnostics(failures):
                 output = result.stdout + result.stderr
             if code not in output:
                 failures.append(f"diagnostics.md: expected {code}\n{block}\n{output}")
+            shown = printed(text, pos, next_corral[0] if next_corral else len(text))
+            if shown is not None:
+                command, status, expected = shown
+                got = run(shlex.split(command)[1:], tmp)
+                actual = got.stdout + got.stderr
+                if actual != expected or got.returncode != status:
+                    failures.append(f"diagnostics.md: `{command}` on\n{block}\nprints (exit "
+                                    f"{got.returncode}):\n{actual}\nnot (exit {status}):\n{expected}")
+    # The JSON sample of "How they print" is `check --format json` on the first example
+    # of the code it shows.
+    sample = blocks(text, "json")[0][1]
+    code = json.loads(sample)["code"]
+    example = [b for p, b in found if [c for q, c in marks if q < p][-1] == code][0]
+    with tempfile.TemporaryDirectory() as tmp:
+        open(os.path.join(tmp, "example.corral"), "w", encoding="utf-8").write(example)
+        got = run(["check", "--format", "json", "example.corral"], tmp).stdout
+    if got != sample:
+        failures.append(f"diagnostics.md: the JSON sample is\n{sample}\nbut the binary prints\n{got}")
     return len(found)
 
 
