@@ -129,8 +129,14 @@ impl Diagnostics {
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for report in self.reports() {
+            let mut one = String::new();
             // Writing to a String cannot fail.
-            let _ = handler.render_report(&mut out, &report);
+            let _ = handler.render_report(&mut one, &report);
+            // miette leaves spaces at some line ends (`Advice: `); drop them.
+            for line in one.lines() {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
         }
         out
     }

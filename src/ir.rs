@@ -334,7 +334,8 @@ pub struct Test {
 /// The profile a test describes. Values are constant expressions that may use `now`.
 #[derive(Clone, Debug, Default)]
 pub struct Given {
-    /// The profile key (a string); `"test"` if not given.
+    /// The profile key (a string, or an int if `id` is declared `int`); `"test"` if
+    /// not given.
     pub id: Option<ExprId>,
     pub fields: Vec<(FieldId, ExprId)>,
     pub events: Vec<GivenEvent>,

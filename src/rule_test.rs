@@ -74,6 +74,8 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
     let mut builder = ProfilesBuilder::new(&program.schema);
     let id = match test.given.id.map(|e| eval_const(program, e, now)) {
         Some(Value::Str(id)) => id.to_string(),
+        // An int key is its decimal text, as the data loaders read it.
+        Some(Value::Int(id)) => id.to_string(),
         _ => "test".to_string(),
     };
     let built = {

@@ -78,6 +78,9 @@ impl<'a> Checker<'a> {
                             .with_label(format!("declared as {}", self.type_name(ty))),
                         );
                     }
+                    if ty == Type::Int {
+                        self.key_type = Type::Int;
+                    }
                     self.bind(&field.name, Decl::Key);
                     continue;
                 }

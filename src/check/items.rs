@@ -361,7 +361,7 @@ impl<'a> Checker<'a> {
                     ));
                     return false;
                 }
-                given.id = self.given_value(value, scope, Type::Str);
+                given.id = self.given_value(value, scope, self.key_type);
                 given.id.is_some()
             }
             GivenValue::Expr(value) => {

@@ -152,6 +152,8 @@ struct Checker<'a> {
     timezone: Option<(String, Span)>,
     send_cap: Option<ir::Cap>,
     cap_decl: Option<&'a ast::Limit>,
+    /// The declared type of the profile key `id` (a string unless declared `int`).
+    key_type: Type,
 }
 
 impl<'a> Checker<'a> {
@@ -172,6 +174,7 @@ impl<'a> Checker<'a> {
             timezone: None,
             send_cap: None,
             cap_decl: None,
+            key_type: Type::Str,
         }
     }
 
