@@ -10,7 +10,8 @@
 //! loads the profiles, then evaluates them REPS times per engine and thread count,
 //! and prints one JSON object: `compile_s`, `load_s` (one value per load), `eval`
 //! (`{engine, threads, secs: [...]}`), and the counts of the last evaluation.
-//! Without a command (as under a plain `cargo bench`) it does nothing.
+//! Without a command (as under `cargo bench`, with or without criterion's flags) it
+//! does nothing.
 
 #[path = "../support/engine.rs"]
 mod engine;
@@ -35,7 +36,9 @@ fn main() -> ExitCode {
         ["time", rules, profiles, reps, threads, rest @ ..] => {
             time(rules, profiles, reps, threads, rest.first().copied())
         }
-        _ => Err("usage: gen N SEED OUT.parquet [OUT.ndjson] | time RULES PROFILES REPS THREADS,... [ENGINE,...]".into()),
+        ["gen" | "time", ..] => Err("usage: gen N SEED OUT.parquet [OUT.ndjson] | time RULES PROFILES REPS THREADS,... [ENGINE,...]".into()),
+        // Criterion's flags, passed to every bench by `cargo bench -- ...`: not ours.
+        _ => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
