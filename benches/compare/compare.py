@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times corral and DuckDB on the same rules and data; see run.sh.
 
-Checks first that both sides count the same profiles for every tag value and segment
+Runs corral and DuckDB in interleaved rounds (the machine may be shared), checks that
+all runs count the same profiles for every tag value and segment
 (a comparison of different answers is worthless), then prints medians and ratios.
 """
 import argparse
@@ -56,29 +57,56 @@ def sql_parts(path, parquet):
     return [s for s in load.split(";") if s.strip()], query
 
 
-def run_duckdb(threads, load, query, reps):
-    con = duckdb.connect()
-    if threads is not None:
-        con.execute(f"SET threads={threads}")
-    n_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    load_s = []
-    for _ in range(min(reps, 2)):
+class Corral:
+    """The timing tool in `serve` mode: profiles loaded once, commands on stdin."""
+
+    def __init__(self, tool, rules, parquet, engines):
+        self.p = subprocess.Popen([tool, "serve", rules, parquet, engines],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.hello = self.read()
+
+    def read(self):
+        line = self.p.stdout.readline()
+        if not line:
+            sys.exit(f"timing tool failed (exit {self.p.wait()})")
+        return json.loads(line)
+
+    def ask(self, command):
+        self.p.stdin.write(command + "\n")
+        self.p.stdin.flush()
+        return self.read()
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+class DuckDB:
+    def __init__(self, load, query):
+        self.con = duckdb.connect()
+        self.load_sql, self.query_sql = load, query
+        self.default_threads = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+    def threads(self, n):
+        self.con.execute(f"SET threads={n or self.default_threads}")
+
+    def load(self, threads):
+        self.threads(threads)
         t = time.perf_counter()
-        for stmt in load:
-            con.execute(stmt)
-        load_s.append(time.perf_counter() - t)
-    query_s = []
-    result = None
-    for _ in range(reps):
+        for stmt in self.load_sql:
+            self.con.execute(stmt)
+        return time.perf_counter() - t
+
+    def query(self, threads):
+        self.threads(threads)
         t = time.perf_counter()
-        cur = con.execute(query)
+        cur = self.con.execute(self.query_sql)
         row = cur.fetchone()
-        query_s.append(time.perf_counter() - t)
-        result = flat_duckdb([d[0] for d in cur.description], row)
-    events = con.execute("SELECT count(*) FROM events").fetchone()[0]
-    con.close()
-    return {"threads": int(n_threads), "load_s": load_s, "query_s": query_s,
-            "counts": result, "events": events}
+        secs = time.perf_counter() - t
+        return secs, flat_duckdb([d[0] for d in cur.description], row)
+
+    def events(self):
+        return self.con.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
 def corral_cli(corral, rules, parquet, threads, engine, cli_help):
@@ -102,82 +130,92 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--engines", default="interp")
     a = ap.parse_args()
-    cores = os.cpu_count() or 1
-    threads = sorted({1, 2, cores})
+    engines = a.engines.split(",")
 
     print(f"data: {a.parquet} ({os.path.getsize(a.parquet) / 1e6:.0f} MB)", file=sys.stderr)
-    print("corral: compile, load, evaluate ...", file=sys.stderr)
-    tool = subprocess.run(
-        [a.tool, "time", a.rules, a.parquet, str(a.reps), ",".join(map(str, threads)), a.engines],
-        capture_output=True, text=True)
-    if tool.returncode != 0:
-        sys.exit(f"timing tool failed:\n{tool.stderr}")
-    corral = json.loads(tool.stdout)
+    load_sql, query_sql = sql_parts(a.queries, a.parquet)
+    corral = Corral(a.tool, a.rules, a.parquet, a.engines)
+    duck = DuckDB(load_sql, query_sql)
+    cores = duck.default_threads
+    threads = sorted({1, cores})
+    n = corral.hello["profiles"]
+
+    # Rounds interleave the two sides, so both see the same machine load (it is shared).
+    loads = {"corral": [corral.hello["load_s"]]}
+    evals = {}
+    answers = {}
+    for r in range(a.reps):
+        print(f"round {r + 1}/{a.reps}: loads ...", file=sys.stderr)
+        if r > 0:
+            loads["corral"].append(corral.ask("load")["load_s"])
+        for t in threads:
+            loads.setdefault(f"duckdb/{t}", []).append(duck.load(t))
+        print(f"round {r + 1}/{a.reps}: evaluations ...", file=sys.stderr)
+        for t in threads:
+            for e in engines:
+                got = corral.ask(f"eval {e} {t}")
+                evals.setdefault(f"corral/{e}/{t}", []).append(got["secs"])
+                answers[f"corral {e}, {t} thread(s), round {r + 1}"] = flat_corral(got["counts"])
+            secs, counts = duck.query(t)
+            evals.setdefault(f"duckdb/{t}", []).append(secs)
+            answers[f"duckdb threads={t}, round {r + 1}"] = counts
+    corral.close()
+    events = duck.events()
 
     cli_help = subprocess.run([a.corral, "eval", "--help"], capture_output=True, text=True).stdout
     cli = {}
-    for engine in a.engines.split(","):
+    for e in engines:
         for t in threads:
-            print(f"corral eval --threads {t} ({engine}) ...", file=sys.stderr)
-            cli[(engine, t)] = corral_cli(a.corral, a.rules, a.parquet, t, engine, cli_help)
-
-    load, query = sql_parts(a.queries, a.parquet)
-    duck = {}
-    for t in [1, None]:
-        print(f"duckdb threads={t or 'default'} ...", file=sys.stderr)
-        duck[t] = run_duckdb(t, load, query, a.reps)
+            print(f"corral eval --threads {t} ({e}) ...", file=sys.stderr)
+            cli[(e, t)] = corral_cli(a.corral, a.rules, a.parquet, t, e, cli_help)
+            answers[f"corral eval --threads {t} ({e})"] = flat_corral(cli[(e, t)][1])
 
     # --- the answers must agree before any time means anything ---------------------
-    reference = flat_corral(corral["counts"])
-    answers = {f"corral eval --threads {t} ({e})": flat_corral(c[1]) for (e, t), c in cli.items()}
-    answers.update({f"duckdb threads={d['threads']}": d["counts"] for d in duck.values()})
+    reference_name = f"corral {engines[0]}, 1 thread(s), round 1"
+    reference = answers[reference_name]
     bad = False
     for name, counts in answers.items():
         d = diff(reference, counts)
         if d:
             bad = True
-            print(f"MISMATCH: {name} differs from the timing tool's counts:", file=sys.stderr)
+            print(f"MISMATCH: {name} differs from {reference_name}:", file=sys.stderr)
             for k, x, y in d[:20]:
-                print(f"  {k}: corral {x} vs {y}", file=sys.stderr)
+                print(f"  {k}: {x} vs {y}", file=sys.stderr)
     if bad:
         sys.exit(1)
-    n = corral["profiles"]
-    events = duck[1]["events"]
-    print(f"agree: {len(reference) - 1} tag/segment counts over {n} profiles "
-          f"({events} events), corral and DuckDB\n")
+    print(f"agree: {len(answers)} runs give the same {len(reference) - 1} tag/segment counts "
+          f"over {n} profiles ({events} events)\n")
 
     # --- timings -------------------------------------------------------------------
     rows = []
-    corral_load = median(corral["load_s"])
+    corral_load = median(loads["corral"])
     rows.append(("load Parquet", "corral (1 thread)", corral_load, None))
-    for d in duck.values():
-        rows.append(("load Parquet", f"DuckDB threads={d['threads']}", median(d["load_s"]), corral_load))
-    best = {}
-    for e in corral["eval"]:
-        s = median(e["secs"])
-        best[e["threads"]] = min(best.get(e["threads"], s), s)
-        rows.append(("evaluate", f"corral {e['engine']}, {e['threads']} thread(s)", s, None))
-    for d in duck.values():
-        base = best.get(d["threads"], min(best.values()))
-        rows.append(("evaluate", f"DuckDB threads={d['threads']}", median(d["query_s"]), base))
-    for (engine, t), (wall, _, _) in cli.items():
-        rows.append(("end to end", f"corral eval --threads {t} ({engine})", wall, None))
+    for t in threads:
+        rows.append(("load Parquet", f"DuckDB threads={t}", median(loads[f"duckdb/{t}"]), corral_load))
+    for t in threads:
+        for e in engines:
+            rows.append(("evaluate", f"corral {e}, {t} thread(s)", median(evals[f"corral/{e}/{t}"]), None))
+        base = min(median(evals[f"corral/{e}/{t}"]) for e in engines)
+        rows.append(("evaluate", f"DuckDB threads={t}", median(evals[f"duckdb/{t}"]), base))
+    for (e, t), (wall, _, _) in cli.items():
+        rows.append(("end to end", f"corral eval --threads {t} ({e})", wall, None))
 
     print(f"{'step':<12} {'who':<34} {'median':>10} {'per profile':>12}  DuckDB / corral")
     for step, who, s, base in rows:
         ratio = f"{s / base:8.2f}x" if base else ""
         print(f"{step:<12} {who:<34} {s * 1e3:8.1f}ms {s / n * 1e9:10.0f}ns  {ratio}")
-    print("\n(DuckDB / corral > 1: corral is faster; evaluation ratios compare equal thread counts)")
-    print(f"corral compile (parse+check) of {os.path.basename(a.rules)}: {corral['compile_s'] * 1e3:.2f} ms")
-    for (engine, t), (_, _, stderr) in cli.items():
+    print(f"\n(median of {a.reps} interleaved rounds; DuckDB / corral > 1: corral is faster; "
+          "evaluation ratios compare equal thread counts, against corral's fastest engine)")
+    print(f"corral compile (parse+check) of {os.path.basename(a.rules)}: "
+          f"{corral.hello['compile_s'] * 1e3:.2f} ms")
+    for (e, t), (_, _, stderr) in cli.items():
         if stderr:
-            print(f"corral eval --threads {t} ({engine}) stderr:\n{stderr}")
+            print(f"corral eval --threads {t} ({e}) stderr:\n{stderr}")
 
     with open(a.out, "w") as f:
-        json.dump({"profiles": n, "events": events, "corral": corral,
+        json.dump({"profiles": n, "events": events, "loads": loads, "evals": evals,
+                   "compile_s": corral.hello["compile_s"],
                    "cli": {f"{e}/{t}": c[0] for (e, t), c in cli.items()},
-                   "duckdb": {str(d["threads"]): {k: v for k, v in d.items() if k != "counts"}
-                              for d in duck.values()},
                    "duckdb_version": duckdb.__version__}, f, indent=1)
     print(f"results: {a.out}")
 

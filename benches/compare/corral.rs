@@ -3,13 +3,17 @@
 //!
 //! ```sh
 //! cargo bench --bench compare -- gen N SEED OUT.parquet [OUT.ndjson]
-//! cargo bench --bench compare -- time RULES PROFILES REPS THREADS,... [ENGINE,...]
+//! cargo bench --bench compare -- serve RULES PROFILES [ENGINE,...]
 //! ```
 //!
-//! `gen` writes synthetic profiles (`support/synth.rs`). `time` compiles the rules,
-//! loads the profiles, then evaluates them REPS times per engine and thread count,
-//! and prints one JSON object: `compile_s`, `load_s` (one value per load), `eval`
-//! (`{engine, threads, secs: [...]}`), and the counts of the last evaluation.
+//! `gen` writes synthetic profiles (`support/synth.rs`). `serve` compiles the rules and
+//! loads the profiles, prints `{"profiles", "compile_s", "load_s"}`, then answers one
+//! JSON line per command read from stdin, so the comparison can interleave corral's
+//! and DuckDB's runs under the same machine load:
+//! * `load`: loads the profiles again: `{"load_s"}`;
+//! * `eval ENGINE THREADS`: counts every tag and segment as `corral eval` does:
+//!   `{"secs", "counts"}`.
+//!
 //! Without a command (as under `cargo bench`, with or without criterion's flags) it
 //! does nothing.
 
@@ -18,10 +22,11 @@ mod engine;
 #[path = "../support/synth.rs"]
 mod synth;
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use corral::data::{LoadOptions, load_path};
+use corral::data::{LoadOptions, Profiles, load_path};
 use engine::{ENGINES, Engine};
 
 fn main() -> ExitCode {
@@ -33,10 +38,10 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         [] => Ok(()),
         ["gen", n, seed, parquet, rest @ ..] => gen_files(n, seed, parquet, rest.first().copied()),
-        ["time", rules, profiles, reps, threads, rest @ ..] => {
-            time(rules, profiles, reps, threads, rest.first().copied())
-        }
-        ["gen" | "time", ..] => Err("usage: gen N SEED OUT.parquet [OUT.ndjson] | time RULES PROFILES REPS THREADS,... [ENGINE,...]".into()),
+        ["serve", rules, profiles, rest @ ..] => serve(rules, profiles, rest.first().copied()),
+        ["gen" | "serve", ..] => Err(
+            "usage: gen N SEED OUT.parquet [OUT.ndjson] | serve RULES PROFILES [ENGINE,...]".into(),
+        ),
         // Criterion's flags, passed to every bench by `cargo bench -- ...`: not ours.
         _ => Ok(()),
     };
@@ -74,18 +79,7 @@ fn gen_files(n: &str, seed: &str, parquet: &str, ndjson: Option<&str>) -> Result
     Ok(())
 }
 
-fn time(
-    rules: &str,
-    profiles: &str,
-    reps: &str,
-    threads: &str,
-    engines: Option<&str>,
-) -> Result<(), String> {
-    let reps = number(reps)?.max(1);
-    let threads = threads
-        .split(',')
-        .map(number)
-        .collect::<Result<Vec<_>, _>>()?;
+fn serve(rules: &str, profiles_path: &str, engines: Option<&str>) -> Result<(), String> {
     let engines: Vec<Engine> = match engines {
         None => ENGINES.to_vec(),
         Some(names) => names
@@ -93,7 +87,6 @@ fn time(
             .map(|n| Engine::by_name(n).ok_or(format!("unknown engine `{n}`")))
             .collect::<Result<_, _>>()?,
     };
-
     let text = std::fs::read_to_string(rules).map_err(|e| format!("{rules}: {e}"))?;
     let started = Instant::now();
     let compiled = corral::compile::compile_source(rules, &text);
@@ -101,41 +94,55 @@ fn time(
     let program = compiled
         .program
         .ok_or_else(|| format!("{rules} does not check: {:?}", compiled.diagnostics))?;
-
-    let mut load_s = Vec::new();
-    let mut loaded = None;
-    for _ in 0..reps.min(2) {
-        drop(loaded.take()); // free the previous copy before loading again
+    let load = || -> Result<(Profiles, f64), String> {
         let started = Instant::now();
-        let report = load_path(profiles.as_ref(), &program.schema, &LoadOptions::default())
-            .map_err(|e| e.to_string())?;
-        load_s.push(started.elapsed().as_secs_f64());
-        loaded = Some(report.profiles);
-    }
-    let profiles = loaded.ok_or("nothing loaded")?;
-
-    let mut eval = Vec::new();
-    let mut counts = None;
-    for &engine in &engines {
-        let prepared = engine.prepare(&program);
-        for &t in &threads {
-            let mut secs = Vec::new();
-            for _ in 0..reps {
-                let started = Instant::now();
-                let c = prepared.count(&profiles, synth::NOW, Some(t));
-                secs.push(started.elapsed().as_secs_f64());
-                counts = Some(c.to_json(&program));
-            }
-            eval.push(serde_json::json!({"engine": engine.name(), "threads": t, "secs": secs}));
-        }
-    }
-    let out = serde_json::json!({
+        let report = load_path(
+            profiles_path.as_ref(),
+            &program.schema,
+            &LoadOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((report.profiles, started.elapsed().as_secs_f64()))
+    };
+    let (mut profiles, load_s) = load()?;
+    let prepared: Vec<_> = engines
+        .iter()
+        .map(|e| (e.name(), e.prepare(&program)))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let mut say = |value: serde_json::Value| -> Result<(), String> {
+        writeln!(out, "{value}")
+            .and_then(|()| out.flush())
+            .map_err(|e| e.to_string())
+    };
+    say(serde_json::json!({
         "profiles": profiles.len(),
         "compile_s": compile_s,
         "load_s": load_s,
-        "eval": eval,
-        "counts": counts,
-    });
-    println!("{out}");
+    }))?;
+    for line in std::io::stdin().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["load"] => {
+                drop(std::mem::take(&mut profiles)); // one copy at a time
+                let (loaded, secs) = load()?;
+                profiles = loaded;
+                say(serde_json::json!({ "load_s": secs }))?;
+            }
+            ["eval", engine, threads] => {
+                let threads = number(threads)?;
+                let Some((_, engine)) = prepared.iter().find(|(name, _)| name == engine) else {
+                    return Err(format!("unknown engine `{engine}`"));
+                };
+                let started = Instant::now();
+                let counts = engine.count(&profiles, synth::NOW, Some(threads));
+                let secs = started.elapsed().as_secs_f64();
+                say(serde_json::json!({ "secs": secs, "counts": counts.to_json(&program) }))?;
+            }
+            [] => {}
+            _ => return Err(format!("unknown command `{line}`")),
+        }
+    }
     Ok(())
 }
