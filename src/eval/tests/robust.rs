@@ -118,3 +118,28 @@ proptest! {
         }
     }
 }
+
+/// The stack is checked only every few levels of nesting (`STACK_CHECK_EVERY`): a
+/// nesting far deeper than the parser allows still finds the stack it needs, on a
+/// thread with a small stack, and leaves the evaluator reusable.
+#[test]
+fn deep_nesting_on_a_small_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let mut b = Builder::new(schema());
+            let mut e = b.bool(true);
+            for _ in 0..5_001 {
+                e = b.not(e);
+            }
+            let program = b.build();
+            let rows = [Row::new("a")];
+            let first = super::eval_at(&program, &rows, 0, e);
+            let again = super::eval_at(&program, &rows, 0, e);
+            (first, again)
+        })
+        .unwrap();
+    let (first, again) = handle.join().unwrap();
+    assert_eq!(first, Value::Bool(false));
+    assert_eq!(again, Value::Bool(false));
+}
