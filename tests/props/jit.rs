@@ -106,3 +106,84 @@ proptest! {
         }
     }
 }
+
+/// Every corpus case that compiles: its `test` blocks' profiles (all in one table, plus
+/// an empty one), at each test's `now`, give the same values under both engines.
+#[test]
+fn corpus_cases_agree() {
+    use corral::eval::eval_const;
+    use corral::value::Value;
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "corral") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let default_now = corral::time::parse_instant("2026-11-22T00:00:00Z").unwrap();
+    let mut checked = 0;
+    for path in &files {
+        let Ok(compiled) = corral::compile::compile_file(path) else {
+            continue;
+        };
+        let Some(program) = compiled.program else {
+            continue;
+        };
+        let native = Compiled::compile(&program)
+            .unwrap_or_else(|e| panic!("{}: the JIT rejected it: {e}", path.display()));
+        let mut builder = corral::data::ProfilesBuilder::new(&program.schema);
+        let mut nows = vec![default_now];
+        for test in &program.tests {
+            let now = match test.now.map(|e| eval_const(&program, e, default_now)) {
+                Some(Value::Time(t)) => t,
+                _ => default_now,
+            };
+            nows.push(now);
+            let rows = builder.len();
+            let mut row = builder.profile(&format!("p{rows}"));
+            let mut built = Ok(());
+            for (field, expr) in &test.given.fields {
+                let value = eval_const(&program, *expr, now);
+                built = built.and_then(|()| row.set(*field, &value));
+            }
+            for event in &test.given.events {
+                let at = match event.at.map(|e| eval_const(&program, e, now)) {
+                    Some(Value::Time(t)) => t,
+                    _ => now,
+                };
+                let props: Vec<_> = event
+                    .props
+                    .iter()
+                    .map(|(p, e)| (*p, eval_const(&program, *e, now)))
+                    .collect();
+                built = built.and_then(|()| row.event(event.event, at, &props));
+            }
+            // A test whose profile the loader rejects is not a profile to compare on.
+            let _ = built.and_then(|()| row.finish());
+        }
+        let _ = builder.profile("empty").finish();
+        let data = builder.finish();
+        assert!(native.check_profiles(&data).is_ok(), "{}", path.display());
+        let interp = Interpreter::new(&program);
+        for &now in &nows {
+            native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+                let w = interp.eval_profile(&data, row, now);
+                assert!(
+                    same_values(v, &w),
+                    "{} row {row} now {now}:\n jit    {v:?}\n interp {w:?}",
+                    path.display()
+                );
+            });
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} corpus cases compiled");
+}
