@@ -15,6 +15,8 @@ mod codegen;
 mod native;
 mod plan;
 mod run;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
