@@ -13,6 +13,20 @@ use super::{Ev, Gen, V, clif_type};
 use crate::jit::JitError;
 use crate::jit::plan::{SetSource, Slot};
 
+/// One aggregate's accumulators during its loop.
+#[derive(Copy, Clone)]
+struct AggState<'x> {
+    agg: &'x Aggregate,
+    target_ty: Type,
+    needs_target: bool,
+    always_missing: bool,
+    acc: Variable,
+    acc_ok: Variable,
+    have: Variable,
+    aux: Variable,
+    poison: Variable,
+}
+
 /// The in-window test, resolved before the loop.
 #[derive(Copy, Clone)]
 enum Bounds {
@@ -54,8 +68,46 @@ impl Gen<'_, '_> {
         ty: Type,
         ev: Option<Ev>,
     ) -> Result<V, JitError> {
-        let e = agg.event.0;
-        if self.program.schema.events.get(e as usize).is_none() {
+        let bounds = match agg.window {
+            Window::All => Bounds::All,
+            Window::Within(d) => Bounds::Within(self.eval(d, ev)?),
+            Window::Since(t) => Bounds::Since(self.eval(t, ev)?),
+        };
+        let mut states = vec![self.agg_init(agg, ty)?];
+        self.agg_loop(agg.event, bounds, &mut states)?;
+        let Some(state) = states.pop() else {
+            return Err(JitError::Codegen("lost an aggregate".into()));
+        };
+        Ok(self.agg_finish(&state))
+    }
+
+    /// Computes several aggregates over the same event type and window in one pass,
+    /// returning their values in order. The window is evaluated outside any event.
+    pub(super) fn fused(&mut self, aggs: &[(&Aggregate, Type)]) -> Result<Vec<V>, JitError> {
+        let Some((first, _)) = aggs.first() else {
+            return Ok(Vec::new());
+        };
+        let bounds = match first.window {
+            Window::All => Bounds::All,
+            Window::Within(d) => Bounds::Within(self.eval(d, None)?),
+            Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+        };
+        let mut states = Vec::with_capacity(aggs.len());
+        for &(agg, ty) in aggs {
+            states.push(self.agg_init(agg, ty)?);
+        }
+        self.agg_loop(first.event, bounds, &mut states)?;
+        Ok(states.iter().map(|s| self.agg_finish(s)).collect())
+    }
+
+    fn agg_init<'x>(&mut self, agg: &'x Aggregate, ty: Type) -> Result<AggState<'x>, JitError> {
+        if self
+            .program
+            .schema
+            .events
+            .get(agg.event.0 as usize)
+            .is_none()
+        {
             return Err(JitError::Unsupported("an unknown event type".into()));
         }
         let target_ty = self.target_type(agg, ty);
@@ -68,27 +120,15 @@ impl Gen<'_, '_> {
                 "an aggregate of another type than its target".into(),
             ));
         }
-        if agg.func == AggFunc::Avg && !matches!(target_ty, Type::Int | Type::Float) {
-            // The interpreter's average skips every other type: always missing.
-            return Ok(self.missing(Type::Float));
-        }
-
-        let bounds = match agg.window {
-            Window::All => Bounds::All,
-            Window::Within(d) => Bounds::Within(self.eval(d, ev)?),
-            Window::Since(t) => Bounds::Since(self.eval(t, ev)?),
-        };
-        let offsets = self.addr(Slot::EventOffsets(e));
-        let lo = self.load_u32(offsets, self.row);
-        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
-        let hi = self.load_u32(offsets, next_row);
-
+        // The interpreter's average skips every type but int and float: always missing.
+        let always_missing =
+            agg.func == AggFunc::Avg && !matches!(target_ty, Type::Int | Type::Float);
         let zero64 = self.b.ins().iconst(types::I64, 0);
         let zero8 = self.iconst8(0);
         let one8 = self.iconst8(1);
         let tzero = self.zero_of(target_ty);
         // Accumulators: `acc` (count, sum, best value), `acc_ok`, `have`, `aux`
-        // (streak run, first/last best `at`), `poison` (NaN seen by min/max).
+        // (streak run, first/last best `at`, avg count), `poison` (NaN seen by min/max).
         let acc_init = match agg.func {
             AggFunc::Count | AggFunc::Streak => zero64,
             AggFunc::Exists => zero8,
@@ -96,11 +136,31 @@ impl Gen<'_, '_> {
             _ => tzero,
         };
         let acc_ty = self.b.func.dfg.value_type(acc_init);
-        let acc = self.var(acc_ty, acc_init);
-        let acc_ok = self.var(types::I8, one8);
-        let have = self.var(types::I8, zero8);
-        let aux = self.var(types::I64, zero64);
-        let poison = self.var(types::I8, zero8);
+        Ok(AggState {
+            agg,
+            target_ty,
+            needs_target,
+            always_missing,
+            acc: self.var(acc_ty, acc_init),
+            acc_ok: self.var(types::I8, one8),
+            have: self.var(types::I8, zero8),
+            aux: self.var(types::I64, zero64),
+            poison: self.var(types::I8, zero8),
+        })
+    }
+
+    /// One loop over the profile's events of `event`, stepping every state.
+    fn agg_loop(
+        &mut self,
+        event: crate::schema::EventId,
+        bounds: Bounds,
+        states: &mut [AggState<'_>],
+    ) -> Result<(), JitError> {
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let lo = self.load_u32(offsets, self.row);
+        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
+        let hi = self.load_u32(offsets, next_row);
         let i_var = self.var(types::I64, lo);
 
         let header = self.b.create_block();
@@ -116,6 +176,40 @@ impl Gen<'_, '_> {
         let at_base = self.addr(Slot::EventAt(e));
         let at = self.load(types::I64, at_base, i);
         let inwin = self.in_window(bounds, at);
+        for state in states.iter() {
+            if !state.always_missing {
+                self.agg_step(state, i, at, inwin)?;
+            }
+        }
+        let i = self.b.use_var(i_var);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(i_var, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+
+    /// Folds event `i` (at `at`, in the window or not) into `state`.
+    fn agg_step(
+        &mut self,
+        state: &AggState<'_>,
+        i: ir::Value,
+        at: ir::Value,
+        inwin: ir::Value,
+    ) -> Result<(), JitError> {
+        let AggState {
+            agg,
+            target_ty,
+            needs_target,
+            acc,
+            acc_ok,
+            have,
+            aux,
+            poison,
+            ..
+        } = *state;
+        let zero64 = self.b.ins().iconst(types::I64, 0);
+        let zero8 = self.iconst8(0);
         let pass = match agg.filter {
             Some(f) => {
                 let t = self.test(
@@ -256,14 +350,24 @@ impl Gen<'_, '_> {
                 self.b.def_var(have, had);
             }
         }
-        let i = self.b.use_var(i_var);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.def_var(i_var, next);
-        self.b.ins().jump(header, &[]);
+        Ok(())
+    }
 
-        self.b.switch_to_block(exit);
+    fn agg_finish(&mut self, state: &AggState<'_>) -> V {
+        let AggState {
+            agg,
+            target_ty,
+            acc,
+            acc_ok,
+            have,
+            aux,
+            ..
+        } = *state;
+        if state.always_missing {
+            return self.missing(Type::Float);
+        }
         let x = self.b.use_var(acc);
-        Ok(match agg.func {
+        match agg.func {
             AggFunc::Sum if target_ty == Type::Float => V {
                 x,
                 ok: self.b.use_var(acc_ok),
@@ -292,7 +396,7 @@ impl Gen<'_, '_> {
                     ok: self.b.ins().band(had, ok),
                 }
             }
-        })
+        }
     }
 
     fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {

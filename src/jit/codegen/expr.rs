@@ -176,7 +176,10 @@ impl Gen<'_, '_> {
                 let x = self.bit(base, local);
                 self.present(x)
             }
-            ExprKind::Aggregate(agg) => self.aggregate(agg, ty, ev)?,
+            ExprKind::Aggregate(agg) => match (ev, self.fused.get(&id)) {
+                (None, Some(&v)) => v,
+                _ => self.aggregate(agg, ty, ev)?,
+            },
             ExprKind::Case { arms, default } => {
                 let mut acc = match default {
                     Some(d) => self.raw(*d, ev)?,

@@ -13,6 +13,7 @@
 
 mod aggregate;
 mod expr;
+mod fuse;
 
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -56,6 +57,8 @@ pub(crate) struct Gen<'a, 'b> {
     /// The morsel's first row.
     pub(crate) start: ir::Value,
     pub(crate) now: ir::Value,
+    /// Fused aggregates' values for the current row (computed at its top).
+    pub(crate) fused: std::collections::HashMap<ExprId, V>,
     /// Each rule's value for the current row, once computed.
     pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
 }
@@ -94,7 +97,15 @@ pub(crate) fn build(
         start,
         now,
         rules: std::collections::HashMap::new(),
+        fused: std::collections::HashMap::new(),
     };
+    for group in fuse::groups(program, order) {
+        let aggs: Vec<_> = group.iter().map(|&(_, agg, ty)| (agg, ty)).collect();
+        let values = g.fused(&aggs)?;
+        for (&(id, _, _), v) in group.iter().zip(values) {
+            g.fused.insert(id, v);
+        }
+    }
     let local = g.b.ins().isub(row, start);
     for &rule in order {
         let (body_id, ty) = match rule {
