@@ -47,6 +47,8 @@ pub enum JitError {
 pub struct Compiled {
     program: Arc<Program>,
     plan: plan::Plan,
+    /// Where each tag's and segment's result is written.
+    outputs: Vec<run::Output>,
     native: native::Native,
 }
 
@@ -65,9 +67,11 @@ impl Compiled {
         let order = rule_order(&program);
         let mut plan = plan::Plan::default();
         let native = native::Native::build(&program, &order, &mut plan)?;
+        let outputs = run::outputs(&program, &plan.slots);
         Ok(Compiled {
             program,
             plan,
+            outputs,
             native,
         })
     }

@@ -97,6 +97,37 @@ fn run_morsel(
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
 }
 
+/// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Output {
+    Bits(usize),
+    Vals {
+        vals: usize,
+        ok: usize,
+    },
+    /// Not written by the code (unreachable for a compiled rule).
+    Absent,
+}
+
+/// The outputs of every tag, then every segment.
+pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Output> {
+    let index = |slot: Slot| slots.iter().position(|s| *s == slot);
+    let tags = program.tags.iter().enumerate().map(|(t, rule)| {
+        let t = t as u32;
+        if rule.ty == Type::Bool {
+            index(Slot::TagBits(t)).map_or(Output::Absent, Output::Bits)
+        } else {
+            match (index(Slot::TagVals(t)), index(Slot::TagOk(t))) {
+                (Some(vals), Some(ok)) => Output::Vals { vals, ok },
+                _ => Output::Absent,
+            }
+        }
+    });
+    let segments = (0..program.segments.len())
+        .map(|s| index(Slot::SegBits(s as u32)).map_or(Output::Absent, Output::Bits));
+    tags.chain(segments).collect()
+}
+
 fn read_row(
     compiled: &Compiled,
     bound: &Bound<'_>,
@@ -105,32 +136,34 @@ fn read_row(
     out: &mut ProfileValues,
 ) {
     let program = &*compiled.program;
-    let index = |slot: Slot| compiled.plan.slots.iter().position(|s| *s == slot);
-    let bit = |slot: Slot| {
-        index(slot).is_some_and(|i| {
-            buffers.words[i]
-                .get(r / 64)
-                .is_some_and(|w| w >> (r % 64) & 1 == 1)
-        })
+    let bit = |i: usize| {
+        buffers.words[i]
+            .get(r / 64)
+            .is_some_and(|w| w >> (r % 64) & 1 == 1)
     };
+    let n_tags = program.tags.len();
     out.tags.clear();
-    for (t, rule) in program.tags.iter().enumerate() {
-        let t = t as u32;
-        let value = if rule.ty == Type::Bool {
-            Value::Bool(bit(Slot::TagBits(t)))
-        } else {
-            let ok = index(Slot::TagOk(t)).is_some_and(|i| buffers.bytes[i].get(r) == Some(&1));
-            let x = index(Slot::TagVals(t)).and_then(|i| buffers.words[i].get(r).copied());
-            match x {
-                Some(x) if ok => to_value(bound, rule.ty, x),
-                _ => Value::Missing,
+    for (rule, output) in program.tags.iter().zip(&compiled.outputs) {
+        let value = match *output {
+            Output::Bits(i) => Value::Bool(bit(i)),
+            Output::Vals { vals, ok } => {
+                let present = buffers.bytes[ok].get(r) == Some(&1);
+                match buffers.words[vals].get(r) {
+                    Some(&x) if present => to_value(bound, rule.ty, x),
+                    _ => Value::Missing,
+                }
             }
+            Output::Absent if rule.ty == Type::Bool => Value::Bool(false),
+            Output::Absent => Value::Missing,
         };
         out.tags.push(value);
     }
     out.segments.clear();
-    out.segments
-        .extend((0..program.segments.len()).map(|s| bit(Slot::SegBits(s as u32))));
+    out.segments.extend(
+        compiled.outputs[n_tags.min(compiled.outputs.len())..]
+            .iter()
+            .map(|o| matches!(*o, Output::Bits(i) if bit(i))),
+    );
 }
 
 fn to_value(bound: &Bound<'_>, ty: Type, x: u64) -> Value {
