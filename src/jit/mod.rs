@@ -9,6 +9,15 @@
 //!   dictionary codes, bitsets and ranks, so no string is touched in the loop. Profiles
 //!   that fail the check are evaluated by the interpreter (same results).
 //! * `sample` is computed in Rust once per morsel into a bitset (`run`).
+//! * Top-level aggregates over the same event type and window share one pass over the
+//!   profile's events (`codegen::fuse`).
+//!
+//! Compiled natively: every expression a checked program's tags and segments contain.
+//! Two operations call back into Rust per evaluation: `contains` whose part is not a
+//! constant (a substring test on the two codes' strings) and set membership (a scan of
+//! the row's codes). What [`JitError::Unsupported`] reports is what the checker never
+//! produces (constant sets, comparisons of sets, mixed-type arithmetic); it is kept so
+//! that a future construct falls back instead of miscompiling.
 
 mod bind;
 mod codegen;

@@ -150,3 +150,41 @@ fn compiled_code_is_freed_and_reusable() {
         let _ = native.eval_profile(&data, 0, nows()[0]);
     }
 }
+
+#[test]
+fn rule_sets_use_the_jit_by_default_with_the_same_outcomes() {
+    use crate::{Engine, EvalOptions};
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    assert_eq!(rules.engine(), Engine::Jit);
+    assert_eq!(rules.jit_unavailable(), None);
+    let interp = rules.clone().with_engine(Engine::Interpreter);
+    assert_eq!(interp.jit_unavailable(), None);
+    let data = profiles(&rules);
+    for now in nows() {
+        let options = EvalOptions {
+            now,
+            threads: Some(2),
+        };
+        let a: Vec<_> = rules
+            .evaluate(&data, &options)
+            .iter()
+            .map(|o| o.to_json())
+            .collect();
+        let b: Vec<_> = interp
+            .evaluate(&data, &options)
+            .iter()
+            .map(|o| o.to_json())
+            .collect();
+        assert_eq!(a, b);
+        assert_eq!(
+            rules.count(&data, &options).to_json(rules.program()),
+            interp.count(&data, &options).to_json(interp.program())
+        );
+        for row in 0..data.len() {
+            assert_eq!(
+                rules.evaluate_row(&data, row, now).to_json(),
+                interp.evaluate_row(&data, row, now).to_json()
+            );
+        }
+    }
+}
