@@ -3,8 +3,11 @@
 //! Compile rule text into a [`RuleSet`] (only a checked rule set can be evaluated), load
 //! or build [`Profiles`], and evaluate one profile or a batch.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
+#[cfg(feature = "jit")]
+use std::sync::OnceLock;
 
 use crate::compile::{Compiled, compile_file, compile_source};
 use crate::data::{
@@ -21,6 +24,74 @@ use crate::value::Value;
 pub struct RuleSet {
     program: Arc<Program>,
     warnings: Diagnostics,
+    engine: Engine,
+    /// The native code, compiled on first use (or why there is none).
+    #[cfg(feature = "jit")]
+    jit: OnceLock<Result<Arc<crate::jit::Compiled>, crate::jit::JitError>>,
+}
+
+/// Which evaluator runs the rules. Both give the same results.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Native code (feature `jit`), falling back to the interpreter where it is
+    /// unavailable: see [`RuleSet::jit_unavailable`].
+    #[default]
+    Jit,
+    /// The reference interpreter.
+    Interpreter,
+}
+
+/// One of the two evaluators, with the interpreter's batch interface.
+pub(crate) enum Backend<'p> {
+    Interpreter(Interpreter<'p>),
+    #[cfg(feature = "jit")]
+    Jit(&'p crate::jit::Compiled),
+}
+
+impl<'p> Backend<'p> {
+    pub(crate) fn eval_profile(&self, profiles: &Profiles, row: usize, now: i64) -> ProfileValues {
+        match self {
+            Backend::Interpreter(i) => i.eval_profile(profiles, row, now),
+            #[cfg(feature = "jit")]
+            Backend::Jit(c) => c.eval_profile(profiles, row, now),
+        }
+    }
+
+    pub(crate) fn eval_batch(
+        &self,
+        profiles: &Profiles,
+        rows: Range<usize>,
+        now: i64,
+        out: &mut impl FnMut(usize, &ProfileValues),
+    ) {
+        match self {
+            Backend::Interpreter(i) => i.eval_batch(profiles, rows, now, out),
+            #[cfg(feature = "jit")]
+            Backend::Jit(c) => c.eval_batch(profiles, rows, now, out),
+        }
+    }
+
+    pub(crate) fn eval_parallel<A, Init, Fold, Sink>(
+        &self,
+        profiles: &Profiles,
+        now: i64,
+        threads: Option<usize>,
+        init: Init,
+        fold: Fold,
+        sink: Sink,
+    ) -> Result<(), rayon::ThreadPoolBuildError>
+    where
+        A: Send,
+        Init: Fn() -> A + Sync,
+        Fold: Fn(&mut A, usize, &ProfileValues) + Sync,
+        Sink: FnMut(A),
+    {
+        match self {
+            Backend::Interpreter(i) => i.eval_parallel(profiles, now, threads, init, fold, sink),
+            #[cfg(feature = "jit")]
+            Backend::Jit(c) => c.eval_parallel(profiles, now, threads, init, fold, sink),
+        }
+    }
 }
 
 /// Why a rule set did not compile: its file could not be read, or it has errors.
@@ -83,9 +154,58 @@ impl RuleSet {
             Some(program) => Ok(RuleSet {
                 program: Arc::new(program),
                 warnings: compiled.diagnostics,
+                engine: Engine::default(),
+                #[cfg(feature = "jit")]
+                jit: OnceLock::new(),
             }),
             None => Err(CompileError::Invalid(compiled.diagnostics)),
         }
+    }
+
+    /// Chooses the evaluator (the JIT by default).
+    pub fn with_engine(mut self, engine: Engine) -> RuleSet {
+        self.engine = engine;
+        self
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Why the JIT is not used although chosen (built without the `jit` feature, an
+    /// unsupported machine, or a construct it does not compile); `None` if it is used
+    /// or the interpreter was chosen. Compiles the native code on first call.
+    pub fn jit_unavailable(&self) -> Option<String> {
+        if self.engine != Engine::Jit {
+            return None;
+        }
+        #[cfg(feature = "jit")]
+        {
+            self.native().err()
+        }
+        #[cfg(not(feature = "jit"))]
+        {
+            Some("corral was built without the `jit` feature".into())
+        }
+    }
+
+    #[cfg(feature = "jit")]
+    fn native(&self) -> Result<&crate::jit::Compiled, String> {
+        self.jit
+            .get_or_init(|| crate::jit::Compiled::compile(&self.program).map(Arc::new))
+            .as_deref()
+            .map_err(|e| e.to_string())
+    }
+
+    /// The chosen evaluator, or the interpreter where the JIT is unavailable.
+    pub(crate) fn backend(&self) -> Backend<'_> {
+        #[cfg(feature = "jit")]
+        if self.engine == Engine::Jit
+            && let Ok(compiled) = self.native()
+        {
+            return Backend::Jit(compiled);
+        }
+        Backend::Interpreter(Interpreter::new(&self.program))
     }
 
     /// The warnings the checker reported.
@@ -137,7 +257,7 @@ impl RuleSet {
 
     /// Evaluates profile `row` of `profiles`.
     pub fn evaluate_row(&self, profiles: &Profiles, row: usize, now: i64) -> Outcome<'_> {
-        let values = Interpreter::new(&self.program).eval_profile(profiles, row, now);
+        let values = self.backend().eval_profile(profiles, row, now);
         Outcome {
             program: &self.program,
             id: profiles
@@ -152,8 +272,7 @@ impl RuleSet {
     /// Evaluates every profile, in parallel; outcomes in row order.
     pub fn evaluate(&self, profiles: &Profiles, options: &EvalOptions) -> Vec<Outcome<'_>> {
         let mut out = Vec::with_capacity(profiles.len());
-        let interpreter = Interpreter::new(&self.program);
-        let run = interpreter.eval_parallel(
+        let run = self.backend().eval_parallel(
             profiles,
             options.now,
             options.threads,
@@ -181,8 +300,8 @@ impl RuleSet {
     pub fn count(&self, profiles: &Profiles, options: &EvalOptions) -> Counts {
         let program = &*self.program;
         let mut total = Counts::new(program);
-        let interpreter = Interpreter::new(program);
-        let run = interpreter.eval_parallel(
+        let backend = self.backend();
+        let run = backend.eval_parallel(
             profiles,
             options.now,
             options.threads,
@@ -192,7 +311,7 @@ impl RuleSet {
         );
         if run.is_err() {
             total = Counts::new(program);
-            interpreter.eval_batch(
+            backend.eval_batch(
                 profiles,
                 0..profiles.len(),
                 options.now,

@@ -9,6 +9,9 @@ pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod ir;
+#[cfg(feature = "jit")]
+#[allow(unsafe_code)]
+pub mod jit;
 pub mod output;
 pub mod parse;
 pub mod print;
@@ -25,7 +28,7 @@ pub(crate) const STACK_RED_ZONE: usize = 64 << 10;
 #[cfg(feature = "cli")]
 pub mod cli;
 
-pub use api::{CompileError, EvalOptions, Outcome, RuleSet};
+pub use api::{CompileError, Engine, EvalOptions, Outcome, RuleSet};
 pub use data::{DataError, LoadOptions, Profiles};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use output::Counts;

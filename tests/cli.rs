@@ -214,6 +214,43 @@ fn eval_counts(profiles: &str, extra: &[&str]) -> Value {
     serde_json::from_str(stdout(&out).trim()).unwrap()
 }
 
+#[test]
+fn eval_engines_agree_and_timings_are_one_json_line() {
+    for output in ["counts", "members"] {
+        let run = |engine: &str| {
+            let out = corral([
+                "eval",
+                RETAIL,
+                "--profiles",
+                PROFILES,
+                "--now",
+                NOW,
+                "--output",
+                output,
+                "--engine",
+                engine,
+                "--timings",
+            ]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            (stdout(&out), stderr(&out))
+        };
+        let (jit, jit_err) = run("jit");
+        let (interp, interp_err) = run("interp");
+        assert_eq!(jit, interp, "--output {output}");
+        for err in [jit_err, interp_err] {
+            let line = err.lines().last().unwrap();
+            let timings: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(timings["profiles"], 300, "{line}");
+            for key in ["load_s", "compile_s", "eval_s", "profiles_per_s"] {
+                assert!(
+                    timings[key].as_f64().is_some_and(|x| x >= 0.0),
+                    "{key}: {line}"
+                );
+            }
+        }
+    }
+}
+
 /// The expected numbers were computed independently from examples/profiles.ndjson with a
 /// Python 3 one-off (json + datetime, now = 2026-11-22T00:00:00Z), e.g.
 ///   female     = sum(r.get("gender") == "F")

@@ -12,6 +12,9 @@ mod diagnostics;
 mod eval;
 #[path = "props/gen.rs"]
 mod r#gen;
+#[cfg(feature = "jit")]
+#[path = "props/jit.rs"]
+mod jit;
 #[path = "props/parquet.rs"]
 mod parquet_file;
 #[path = "props/regressions.rs"]

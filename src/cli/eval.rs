@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{Failure, Format, Outcome, parse_now, report};
+use crate::api::Backend;
 use crate::data::{self, DataError, LoadOptions};
 use crate::eval::Interpreter;
 use crate::output::{Counts, member_json};
@@ -33,6 +34,22 @@ pub struct Args {
     /// How to print diagnostics (on stderr)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Evaluator: native code, or the reference interpreter (same results); `jit`
+    /// falls back to the interpreter, with a note, where it is unavailable
+    #[arg(long, value_enum, default_value_t = Engine::Jit)]
+    engine: Engine,
+    /// Print timings on stderr as one JSON line: load_s, compile_s, eval_s, profiles,
+    /// profiles_per_s
+    #[arg(long)]
+    timings: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Engine {
+    /// Compile the rules to native code (Cranelift)
+    Jit,
+    /// The reference interpreter
+    Interp,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -44,11 +61,14 @@ enum Output {
 }
 
 pub fn run(args: Args) -> Outcome {
+    let compile_started = std::time::Instant::now();
     let program = report::compile_or_report(&args.rules, args.format)?;
+    let mut compile_s = compile_started.elapsed().as_secs_f64();
     let options = LoadOptions {
         skip_bad: args.skip_bad,
         source_name: args.profiles.display().to_string(),
     };
+    let load_started = std::time::Instant::now();
     let loaded = match data::load_path(&args.profiles, &program.schema, &options) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -59,6 +79,7 @@ pub fn run(args: Args) -> Outcome {
             });
         }
     };
+    let load_s = load_started.elapsed().as_secs_f64();
     if loaded.bad_rows > 0 {
         for e in &loaded.first_errors {
             report::print_data_error(e, args.format, "warning");
@@ -76,14 +97,40 @@ pub fn run(args: Args) -> Outcome {
     }
     let now = args.now.unwrap_or_else(crate::time::now);
     let profiles = &loaded.profiles;
-    let interpreter = Interpreter::new(&program);
+    let native_started = std::time::Instant::now();
+    #[cfg(feature = "jit")]
+    let compiled = match args.engine {
+        Engine::Jit => match crate::jit::Compiled::compile(&program) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("note: evaluating with the interpreter: {e}");
+                None
+            }
+        },
+        Engine::Interp => None,
+    };
+    #[cfg(not(feature = "jit"))]
+    if args.engine == Engine::Jit {
+        eprintln!(
+            "note: evaluating with the interpreter: corral was built without the `jit` feature"
+        );
+    }
+    compile_s += native_started.elapsed().as_secs_f64();
+    #[cfg(feature = "jit")]
+    let backend = match &compiled {
+        Some(c) => Backend::Jit(c),
+        None => Backend::Interpreter(Interpreter::new(&program)),
+    };
+    #[cfg(not(feature = "jit"))]
+    let backend = Backend::Interpreter(Interpreter::new(&program));
+    let eval_started = std::time::Instant::now();
     let threads = args.threads.map(usize::from);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.output {
         Output::Counts => {
             let mut total = Counts::new(&program);
-            interpreter
+            backend
                 .eval_parallel(
                     profiles,
                     now,
@@ -97,7 +144,7 @@ pub fn run(args: Args) -> Outcome {
         }
         Output::Members => {
             let mut result = Ok(());
-            interpreter
+            backend
                 .eval_parallel(
                     profiles,
                     now,
@@ -118,6 +165,21 @@ pub fn run(args: Args) -> Outcome {
                 .and(result)
         }
     };
+    let eval_s = eval_started.elapsed().as_secs_f64();
+    if args.timings {
+        let n = profiles.len();
+        let per_s = if eval_s > 0.0 { n as f64 / eval_s } else { 0.0 };
+        eprintln!(
+            "{}",
+            serde_json::json!({
+                "load_s": load_s,
+                "compile_s": compile_s,
+                "eval_s": eval_s,
+                "profiles": n,
+                "profiles_per_s": per_s,
+            })
+        );
+    }
     match written.and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`corral eval ... | head`) is not an error.

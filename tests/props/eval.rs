@@ -87,7 +87,7 @@ fn load(rs: &RuleSet, program: &Program, text: &str, n: usize) -> Result<Profile
 }
 
 /// Equal values, with NaN equal to NaN and floats compared by bits.
-fn same_value(a: &Value, b: &Value) -> bool {
+pub fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => {
             x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
@@ -96,7 +96,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn same_values(a: &ProfileValues, b: &ProfileValues) -> bool {
+pub fn same_values(a: &ProfileValues, b: &ProfileValues) -> bool {
     a.segments == b.segments
         && a.tags.len() == b.tags.len()
         && a.tags.iter().zip(&b.tags).all(|(x, y)| same_value(x, y))
@@ -118,15 +118,15 @@ fn well_typed(program: &Program, v: &Value, ty: Type) -> bool {
     }
 }
 
-struct Case {
-    rs: RuleSet,
-    program: Program,
-    profiles: Vec<g::Profile>,
-    data: Profiles,
-    nows: Vec<i64>,
+pub struct Case {
+    pub rs: RuleSet,
+    pub program: Program,
+    pub profiles: Vec<g::Profile>,
+    pub data: Profiles,
+    pub nows: Vec<i64>,
 }
 
-fn case(rules: Vec<u32>, data: Vec<u32>) -> Result<Case, TestCaseError> {
+pub fn case(rules: Vec<u32>, data: Vec<u32>) -> Result<Case, TestCaseError> {
     let rs = g::gen_rule_set(&mut Tape::new(rules));
     let program = compile(&rs)?;
     same_plan(&rs, &program)?;

@@ -1,0 +1,294 @@
+//! The bind step: checks that a [`Profiles`] is well formed for the schema (so compiled
+//! code can read it without bounds checks) and resolves the program's strings against
+//! its dictionary: constants to codes, `in` lists, `matches` and `contains` to bitsets
+//! over codes, and every code to its byte-order rank.
+
+use std::sync::Arc;
+
+use crate::data::{Bitmap, Column, ColumnValues, Dictionary, Profiles};
+use crate::ir::Program;
+use crate::schema::{Schema, Type};
+
+use super::JitError;
+use super::plan::{BitsetReq, Plan, SET_ROW_BITS, SetSource, Slot};
+
+/// A [`Profiles`] bound to a compiled program: the address table and the data it
+/// points to beyond the profiles themselves.
+///
+/// INVARIANT: every address in `table` points into `profiles` or into a `Vec` owned
+/// here, whose heap buffer never moves or changes while `self` lives.
+pub(crate) struct Bound<'p> {
+    pub(crate) profiles: &'p Profiles,
+    /// One address per [`Plan::slots`] entry; per-morsel entries are 0.
+    pub(crate) table: Vec<usize>,
+    /// Every code's text (boxed: compiled code holds its address).
+    texts: Box<Texts<'p>>,
+    _codes: Vec<i64>,
+    _ranks: Vec<u32>,
+    _bits: Vec<Vec<u64>>,
+}
+
+impl<'p> Bound<'p> {
+    /// A set value as the interpreter shows it: its strings sorted, without duplicates.
+    pub(crate) fn set_value(&self, x: u64) -> crate::value::Value {
+        let mut items: Vec<Arc<str>> = self
+            .texts
+            .set(x)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&c| self.string(u64::from(c)))
+            .collect();
+        items.sort();
+        items.dedup();
+        crate::value::Value::StrSet(items.into())
+    }
+
+    /// The text of a code (dictionary or constant).
+    pub(crate) fn string(&self, code: u64) -> Arc<str> {
+        Arc::from(self.texts.get(code).unwrap_or(""))
+    }
+}
+
+/// The strings of the codes (the dictionary's, then constants the dictionary lacks),
+/// and the set columns compiled code names by [`SetSource`] index.
+pub(crate) struct Texts<'p> {
+    dict: &'p Dictionary,
+    extra: Vec<Arc<str>>,
+    profiles: &'p Profiles,
+    sets: Vec<SetSource>,
+}
+
+impl Texts<'_> {
+    /// The codes of a set value `(source << SET_ROW_BITS) | row`.
+    pub(crate) fn set(&self, x: u64) -> Option<&[u32]> {
+        let source = self.sets.get(usize::try_from(x >> SET_ROW_BITS).ok()?)?;
+        let row = usize::try_from(x & ((1 << SET_ROW_BITS) - 1)).ok()?;
+        let column = match *source {
+            SetSource::Field(f) => self.profiles.columns.get(f as usize)?,
+            SetSource::Prop(e, p) => self
+                .profiles
+                .events
+                .get(e as usize)?
+                .props
+                .get(p as usize)?,
+        };
+        let ColumnValues::StrSet { offsets, codes } = &column.values else {
+            return None;
+        };
+        let lo = *offsets.get(row)? as usize;
+        let hi = *offsets.get(row + 1)? as usize;
+        codes.get(lo..hi)
+    }
+
+    pub(crate) fn get(&self, code: u64) -> Option<&str> {
+        let code = usize::try_from(code).ok()?;
+        if code < self.dict.len() {
+            Some(self.dict.get(code as u32))
+        } else {
+            self.extra.get(code - self.dict.len()).map(|s| &**s)
+        }
+    }
+}
+
+/// Addresses of the helpers compiled code calls.
+pub(crate) struct Helpers {
+    pub(crate) fmod: usize,
+    pub(crate) contains: usize,
+    pub(crate) set_contains: usize,
+}
+
+pub(crate) fn bind<'p>(
+    program: &Program,
+    plan: &Plan,
+    profiles: &'p Profiles,
+    helpers: &Helpers,
+) -> Result<Bound<'p>, JitError> {
+    check_shape(&program.schema, profiles).map_err(JitError::Malformed)?;
+    let dict = &profiles.dict;
+    let n_dict = dict.len();
+
+    // Constants the dictionary lacks get codes past it.
+    let mut extra: Vec<Arc<str>> = Vec::new();
+    let codes: Vec<i64> = plan
+        .strings
+        .iter()
+        .map(|s| match dict.code(s) {
+            Some(c) => i64::from(c),
+            None => {
+                let i = extra.iter().position(|x| x == s).unwrap_or_else(|| {
+                    extra.push(s.clone());
+                    extra.len() - 1
+                });
+                (n_dict + i) as i64
+            }
+        })
+        .collect();
+    let text = |code: usize| -> &str {
+        if code < n_dict {
+            dict.get(code as u32)
+        } else {
+            &extra[code - n_dict]
+        }
+    };
+    let n_codes = n_dict + extra.len();
+
+    // Ranks: equal strings share a code, so sorting the codes by text gives ranks.
+    let mut by_text: Vec<usize> = (0..n_codes).collect();
+    by_text.sort_by(|&a, &b| text(a).as_bytes().cmp(text(b).as_bytes()));
+    let mut ranks = vec![0u32; n_codes.max(1)];
+    for (rank, &code) in by_text.iter().enumerate() {
+        ranks[code] = rank as u32;
+    }
+
+    let bits: Vec<Vec<u64>> = plan
+        .bitsets
+        .iter()
+        .map(|req| match req {
+            BitsetReq::Strings(items) => bitset(n_codes, |c| items.iter().any(|s| text(c) == &**s)),
+            BitsetReq::Regex(r) => {
+                let re = program.regexes.get(r.0 as usize);
+                bitset(n_codes, |c| re.is_some_and(|re| re.is_match(text(c))))
+            }
+            BitsetReq::Contains(part) => bitset(n_codes, |c| text(c).contains(&**part)),
+            BitsetReq::EnumRegex(e, r) => {
+                let re = program.regexes.get(r.0 as usize);
+                let variants = program
+                    .schema
+                    .enums
+                    .get(e.0 as usize)
+                    .map_or(&[][..], |d| &d.variants[..]);
+                bitset(variants.len(), |v| {
+                    re.is_some_and(|re| re.is_match(&variants[v]))
+                })
+            }
+        })
+        .collect();
+
+    let mut table = vec![0usize; plan.slots.len()];
+    for (i, slot) in plan.slots.iter().enumerate() {
+        table[i] = match *slot {
+            Slot::FieldValid(f) => words(&profiles.columns[f as usize].valid),
+            Slot::FieldValues(f) => values_addr(&profiles.columns[f as usize]),
+            Slot::EventOffsets(e) => profiles.events[e as usize].offsets.as_ptr() as usize,
+            Slot::EventAt(e) => profiles.events[e as usize].at.as_ptr() as usize,
+            Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
+            Slot::PropValues(e, p) => values_addr(&profiles.events[e as usize].props[p as usize]),
+            Slot::StrCodes => codes.as_ptr() as usize,
+            Slot::Ranks => ranks.as_ptr() as usize,
+            Slot::Bits(k) => bits[k as usize].as_ptr() as usize,
+            Slot::Fmod => helpers.fmod,
+            Slot::ContainsFn => helpers.contains,
+            Slot::SetContainsFn => helpers.set_contains,
+            Slot::Texts => 0,
+            _ => 0,
+        };
+    }
+    let texts = Box::new(Texts {
+        dict: &profiles.dict,
+        extra,
+        profiles,
+        sets: plan.set_sources.clone(),
+    });
+    for (i, slot) in plan.slots.iter().enumerate() {
+        if *slot == Slot::Texts {
+            table[i] = &*texts as *const Texts<'_> as usize;
+        }
+    }
+    Ok(Bound {
+        profiles,
+        table,
+        texts,
+        _codes: codes,
+        _ranks: ranks,
+        _bits: bits,
+    })
+}
+
+/// At least one word, so an empty bitset still has an address.
+fn bitset(len: usize, mut member: impl FnMut(usize) -> bool) -> Vec<u64> {
+    let mut words = vec![0u64; len.div_ceil(64).max(1)];
+    for i in 0..len {
+        if member(i) {
+            words[i / 64] |= 1 << (i % 64);
+        }
+    }
+    words
+}
+
+fn words(bitmap: &Bitmap) -> usize {
+    bitmap.words().as_ptr() as usize
+}
+
+fn values_addr(column: &Column) -> usize {
+    match &column.values {
+        ColumnValues::Bool(b) => words(b),
+        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => {
+            v.as_ptr() as usize
+        }
+        ColumnValues::Float(v) => v.as_ptr() as usize,
+        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.as_ptr() as usize,
+        ColumnValues::StrSet { codes, .. } => codes.as_ptr() as usize,
+    }
+}
+
+/// Every column as long as its table and of its declared type, every offset in range,
+/// every string code in the dictionary: what lets compiled code skip bounds checks.
+fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
+    let n = profiles.len();
+    let n_dict = profiles.dict.len();
+    if profiles.columns.len() != schema.fields.len() {
+        return Err("the profiles do not have one column per field".into());
+    }
+    for (field, column) in schema.fields.iter().zip(&profiles.columns) {
+        check_column(column, field.ty, n, n_dict)
+            .map_err(|e| format!("field `{}`: {e}", field.name))?;
+    }
+    if profiles.events.len() != schema.events.len() {
+        return Err("the profiles do not have one table per event type".into());
+    }
+    for (event, table) in schema.events.iter().zip(&profiles.events) {
+        let rows = table.at.len();
+        let offsets_ok = table.offsets.len() == n + 1
+            && table.offsets.windows(2).all(|w| w[0] <= w[1])
+            && table.offsets.last().is_some_and(|&o| o as usize <= rows);
+        if !offsets_ok || table.props.len() != event.props.len() {
+            return Err(format!("event `{}`: malformed table", event.name));
+        }
+        for (prop, column) in event.props.iter().zip(&table.props) {
+            check_column(column, prop.ty, rows, n_dict)
+                .map_err(|e| format!("event `{}`, property `{}`: {e}", event.name, prop.name))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_column(column: &Column, ty: Type, rows: usize, n_dict: usize) -> Result<(), String> {
+    if column.valid.len() < rows {
+        return Err("short validity".into());
+    }
+    let codes_ok = |v: &[u32]| v.iter().all(|&c| (c as usize) < n_dict);
+    let ok = match (&column.values, ty) {
+        (ColumnValues::Bool(b), Type::Bool) => b.len() >= rows,
+        (ColumnValues::Int(v), Type::Int)
+        | (ColumnValues::Time(v), Type::Time)
+        | (ColumnValues::Duration(v), Type::Duration) => v.len() >= rows,
+        (ColumnValues::Float(v), Type::Float) => v.len() >= rows,
+        (ColumnValues::Enum(v), Type::Enum(_)) => v.len() >= rows,
+        // Missing rows may hold any code: compiled code reads them as code 0.
+        (ColumnValues::Str(v), Type::Str) => {
+            v.len() >= rows && (0..rows).all(|i| !column.valid.get(i) || (v[i] as usize) < n_dict)
+        }
+        (ColumnValues::StrSet { offsets, codes }, Type::StrSet) => {
+            offsets.len() > rows
+                && offsets[..=rows].windows(2).all(|w| w[0] <= w[1])
+                && offsets[rows] as usize <= codes.len()
+                && codes_ok(codes)
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("short or mistyped column for {ty:?} ({rows} rows)"))
+    }
+}

@@ -1,0 +1,448 @@
+//! Event aggregates: one loop over the profile's events of the type, with the meaning
+//! of `crate::eval::aggregate` (windows exact, streak the latest run, first/last ties,
+//! sum of none 0, avg/min/max of none missing, NaN poisons min/max).
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, InstBuilder, types};
+use cranelift_frontend::Variable;
+
+use crate::ir::{AggFunc, AggTarget, Aggregate, Window};
+use crate::schema::Type;
+
+use super::{Ev, Gen, V, clif_type};
+use crate::jit::JitError;
+use crate::jit::plan::{SetSource, Slot};
+
+/// One aggregate's accumulators during its loop.
+#[derive(Copy, Clone)]
+struct AggState<'x> {
+    agg: &'x Aggregate,
+    target_ty: Type,
+    needs_target: bool,
+    always_missing: bool,
+    acc: Variable,
+    acc_ok: Variable,
+    have: Variable,
+    aux: Variable,
+    poison: Variable,
+}
+
+/// The in-window test, resolved before the loop.
+#[derive(Copy, Clone)]
+enum Bounds {
+    All,
+    /// A duration `d` (valid or not): `now - d < at`.
+    Within(V),
+    /// A time `t`: `t <= at`.
+    Since(V),
+}
+
+impl Gen<'_, '_> {
+    fn var(&mut self, ty: ir::Type, init: ir::Value) -> Variable {
+        let v = self.b.declare_var(ty);
+        self.b.def_var(v, init);
+        v
+    }
+
+    fn iconst8(&mut self, x: i64) -> ir::Value {
+        self.b.ins().iconst(types::I8, x)
+    }
+
+    fn target_type(&self, agg: &Aggregate, ty: Type) -> Type {
+        match agg.target {
+            AggTarget::At => Type::Time,
+            AggTarget::Event => ty,
+            AggTarget::Prop(p) => self
+                .program
+                .schema
+                .events
+                .get(agg.event.0 as usize)
+                .and_then(|e| e.props.get(p.0 as usize))
+                .map_or(ty, |f| f.ty),
+        }
+    }
+
+    pub(super) fn aggregate(
+        &mut self,
+        agg: &Aggregate,
+        ty: Type,
+        ev: Option<Ev>,
+    ) -> Result<V, JitError> {
+        let bounds = match agg.window {
+            Window::All => Bounds::All,
+            Window::Within(d) => Bounds::Within(self.eval(d, ev)?),
+            Window::Since(t) => Bounds::Since(self.eval(t, ev)?),
+        };
+        let mut states = vec![self.agg_init(agg, ty)?];
+        self.agg_loop(agg.event, bounds, &mut states)?;
+        let Some(state) = states.pop() else {
+            return Err(JitError::Codegen("lost an aggregate".into()));
+        };
+        Ok(self.agg_finish(&state))
+    }
+
+    /// Computes several aggregates over the same event type and window in one pass,
+    /// returning their values in order. The window is evaluated outside any event.
+    pub(super) fn fused(&mut self, aggs: &[(&Aggregate, Type)]) -> Result<Vec<V>, JitError> {
+        let Some((first, _)) = aggs.first() else {
+            return Ok(Vec::new());
+        };
+        let bounds = match first.window {
+            Window::All => Bounds::All,
+            Window::Within(d) => Bounds::Within(self.eval(d, None)?),
+            Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+        };
+        let mut states = Vec::with_capacity(aggs.len());
+        for &(agg, ty) in aggs {
+            states.push(self.agg_init(agg, ty)?);
+        }
+        self.agg_loop(first.event, bounds, &mut states)?;
+        Ok(states.iter().map(|s| self.agg_finish(s)).collect())
+    }
+
+    fn agg_init<'x>(&mut self, agg: &'x Aggregate, ty: Type) -> Result<AggState<'x>, JitError> {
+        if self
+            .program
+            .schema
+            .events
+            .get(agg.event.0 as usize)
+            .is_none()
+        {
+            return Err(JitError::Unsupported("an unknown event type".into()));
+        }
+        let target_ty = self.target_type(agg, ty);
+        if target_ty == Type::StrSet && !matches!(agg.func, AggFunc::First | AggFunc::Last) {
+            return Err(JitError::Unsupported("an aggregate over a set".into()));
+        }
+        let needs_target = !matches!(agg.func, AggFunc::Count | AggFunc::Exists | AggFunc::Streak);
+        if needs_target && agg.func != AggFunc::Avg && clif_type(target_ty) != clif_type(ty) {
+            return Err(JitError::Unsupported(
+                "an aggregate of another type than its target".into(),
+            ));
+        }
+        // The interpreter's average skips every type but int and float: always missing.
+        let always_missing =
+            agg.func == AggFunc::Avg && !matches!(target_ty, Type::Int | Type::Float);
+        let zero64 = self.b.ins().iconst(types::I64, 0);
+        let zero8 = self.iconst8(0);
+        let one8 = self.iconst8(1);
+        let tzero = self.zero_of(target_ty);
+        // Accumulators: `acc` (count, sum, best value), `acc_ok`, `have`, `aux`
+        // (streak run, first/last best `at`, avg count), `poison` (NaN seen by min/max).
+        let acc_init = match agg.func {
+            AggFunc::Count | AggFunc::Streak => zero64,
+            AggFunc::Exists => zero8,
+            AggFunc::Avg => self.b.ins().f64const(0.0),
+            _ => tzero,
+        };
+        let acc_ty = self.b.func.dfg.value_type(acc_init);
+        Ok(AggState {
+            agg,
+            target_ty,
+            needs_target,
+            always_missing,
+            acc: self.var(acc_ty, acc_init),
+            acc_ok: self.var(types::I8, one8),
+            have: self.var(types::I8, zero8),
+            aux: self.var(types::I64, zero64),
+            poison: self.var(types::I8, zero8),
+        })
+    }
+
+    /// One loop over the profile's events of `event`, stepping every state.
+    fn agg_loop(
+        &mut self,
+        event: crate::schema::EventId,
+        bounds: Bounds,
+        states: &mut [AggState<'_>],
+    ) -> Result<(), JitError> {
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let lo = self.load_u32(offsets, self.row);
+        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
+        let hi = self.load_u32(offsets, next_row);
+        let i_var = self.var(types::I64, lo);
+
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(i_var);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, hi);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        let at_base = self.addr(Slot::EventAt(e));
+        let at = self.load(types::I64, at_base, i);
+        let inwin = self.in_window(bounds, at);
+        for state in states.iter() {
+            if !state.always_missing {
+                self.agg_step(state, i, at, inwin)?;
+            }
+        }
+        let i = self.b.use_var(i_var);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(i_var, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+
+    /// Folds event `i` (at `at`, in the window or not) into `state`.
+    fn agg_step(
+        &mut self,
+        state: &AggState<'_>,
+        i: ir::Value,
+        at: ir::Value,
+        inwin: ir::Value,
+    ) -> Result<(), JitError> {
+        let AggState {
+            agg,
+            target_ty,
+            needs_target,
+            acc,
+            acc_ok,
+            have,
+            aux,
+            poison,
+            ..
+        } = *state;
+        let zero64 = self.b.ins().iconst(types::I64, 0);
+        let zero8 = self.iconst8(0);
+        let pass = match agg.filter {
+            Some(f) => {
+                let t = self.test(
+                    f,
+                    Some(Ev {
+                        event: agg.event,
+                        row: i,
+                    }),
+                )?;
+                self.b.ins().band(t, inwin)
+            }
+            None => inwin,
+        };
+        let t = if needs_target {
+            self.target(agg, target_ty, i, at)?
+        } else {
+            V {
+                x: zero64,
+                ok: zero8,
+            }
+        };
+        let take = self.b.ins().band(pass, t.ok);
+        let cur = self.b.use_var(acc);
+        match agg.func {
+            AggFunc::Count => {
+                let p = self.b.ins().uextend(types::I64, pass);
+                let n = self.b.ins().iadd(cur, p);
+                self.b.def_var(acc, n);
+            }
+            AggFunc::Exists => {
+                let any = self.b.ins().bor(cur, pass);
+                self.b.def_var(acc, any);
+            }
+            AggFunc::Streak => {
+                let run = self.b.use_var(aux);
+                let grown = self.b.ins().iadd_imm_s(run, 1);
+                let run_next = self.b.ins().select(pass, grown, zero64);
+                let run_next = self.b.ins().select(inwin, run_next, run);
+                self.b.def_var(aux, run_next);
+                let latest = self.b.ins().select(pass, grown, cur);
+                self.b.def_var(acc, latest);
+            }
+            AggFunc::Sum if target_ty == Type::Float => {
+                let sum = self.b.ins().fadd(cur, t.x);
+                let fin = self.finite(sum);
+                let sum = self.b.ins().select(take, sum, cur);
+                self.b.def_var(acc, sum);
+                // Once a partial sum is not finite the sum is missing for good.
+                let skip = self.b.ins().bxor_imm_s(take, 1);
+                let fine = self.b.ins().bor(skip, fin);
+                let ok = self.b.use_var(acc_ok);
+                let ok = self.b.ins().band(ok, fine);
+                self.b.def_var(acc_ok, ok);
+            }
+            AggFunc::Sum => {
+                let sum = self.b.ins().iadd(cur, t.x);
+                let sum = self.b.ins().select(take, sum, cur);
+                self.b.def_var(acc, sum);
+            }
+            AggFunc::Avg => {
+                let f = if target_ty == Type::Float {
+                    t.x
+                } else {
+                    self.b.ins().fcvt_from_sint(types::F64, t.x)
+                };
+                let sum = self.b.ins().fadd(cur, f);
+                let sum = self.b.ins().select(take, sum, cur);
+                self.b.def_var(acc, sum);
+                let n = self.b.use_var(aux);
+                let inc = self.b.ins().uextend(types::I64, take);
+                let n = self.b.ins().iadd(n, inc);
+                self.b.def_var(aux, n);
+            }
+            AggFunc::Min | AggFunc::Max => {
+                let min = agg.func == AggFunc::Min;
+                let had = self.b.use_var(have);
+                let first = self.b.ins().bxor_imm_s(had, 1);
+                let poisoned = self.b.use_var(poison);
+                let (better, nan_take) = if target_ty == Type::Float {
+                    let cc = if min {
+                        FloatCC::LessThan
+                    } else {
+                        FloatCC::GreaterThan
+                    };
+                    let beats = self.b.ins().fcmp(cc, t.x, cur);
+                    let is_nan = self.b.ins().fcmp(FloatCC::Unordered, t.x, t.x);
+                    let clean = self.b.ins().bxor_imm_s(poisoned, 1);
+                    let active = self.b.ins().band(take, clean);
+                    let nan_take = self.b.ins().band(active, is_nan);
+                    let not_nan = self.b.ins().bxor_imm_s(is_nan, 1);
+                    let wins = self.b.ins().bor(first, beats);
+                    let better = self.b.ins().band(active, not_nan);
+                    (self.b.ins().band(better, wins), nan_take)
+                } else {
+                    let (a, b) = if target_ty == Type::Str {
+                        let ranks = self.addr(Slot::Ranks);
+                        (self.load_u32(ranks, t.x), self.load_u32(ranks, cur))
+                    } else {
+                        (t.x, cur)
+                    };
+                    let cc = if min {
+                        IntCC::SignedLessThan
+                    } else {
+                        IntCC::SignedGreaterThan
+                    };
+                    let beats = self.b.ins().icmp(cc, a, b);
+                    let wins = self.b.ins().bor(first, beats);
+                    (self.b.ins().band(take, wins), zero8)
+                };
+                let replace = self.b.ins().bor(better, nan_take);
+                let best = self.b.ins().select(replace, t.x, cur);
+                self.b.def_var(acc, best);
+                let poisoned = self.b.ins().bor(poisoned, nan_take);
+                self.b.def_var(poison, poisoned);
+                let had = self.b.ins().bor(had, take);
+                self.b.def_var(have, had);
+            }
+            AggFunc::First | AggFunc::Last => {
+                let had = self.b.use_var(have);
+                let first = self.b.ins().bxor_imm_s(had, 1);
+                let best_at = self.b.use_var(aux);
+                let cc = if agg.func == AggFunc::First {
+                    IntCC::SignedLessThan
+                } else {
+                    IntCC::SignedGreaterThanOrEqual
+                };
+                let beats = self.b.ins().icmp(cc, at, best_at);
+                let wins = self.b.ins().bor(first, beats);
+                let better = self.b.ins().band(pass, wins);
+                let best_at = self.b.ins().select(better, at, best_at);
+                self.b.def_var(aux, best_at);
+                let x = self.b.ins().select(better, t.x, cur);
+                self.b.def_var(acc, x);
+                let ok = self.b.use_var(acc_ok);
+                let ok = self.b.ins().select(better, t.ok, ok);
+                self.b.def_var(acc_ok, ok);
+                let had = self.b.ins().bor(had, pass);
+                self.b.def_var(have, had);
+            }
+        }
+        Ok(())
+    }
+
+    fn agg_finish(&mut self, state: &AggState<'_>) -> V {
+        let AggState {
+            agg,
+            target_ty,
+            acc,
+            acc_ok,
+            have,
+            aux,
+            ..
+        } = *state;
+        if state.always_missing {
+            return self.missing(Type::Float);
+        }
+        let x = self.b.use_var(acc);
+        match agg.func {
+            AggFunc::Sum if target_ty == Type::Float => V {
+                x,
+                ok: self.b.use_var(acc_ok),
+            },
+            AggFunc::Count | AggFunc::Exists | AggFunc::Streak | AggFunc::Sum => self.present(x),
+            AggFunc::Avg => {
+                let n = self.b.use_var(aux);
+                let nf = self.b.ins().fcvt_from_sint(types::F64, n);
+                let avg = self.b.ins().fdiv(x, nf);
+                let some = self.b.ins().icmp_imm_s(IntCC::NotEqual, n, 0);
+                let fin = self.finite(avg);
+                V {
+                    x: avg,
+                    ok: self.b.ins().band(some, fin),
+                }
+            }
+            AggFunc::Min | AggFunc::Max => V {
+                x,
+                ok: self.b.use_var(have),
+            },
+            AggFunc::First | AggFunc::Last => {
+                let had = self.b.use_var(have);
+                let ok = self.b.use_var(acc_ok);
+                V {
+                    x,
+                    ok: self.b.ins().band(had, ok),
+                }
+            }
+        }
+    }
+
+    fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
+        let le_now = self
+            .b
+            .ins()
+            .icmp(IntCC::SignedLessThanOrEqual, at, self.now);
+        match bounds {
+            Bounds::All => le_now,
+            Bounds::Within(d) => {
+                // With `at <= now`, `now - at` is exact as an unsigned word; the window
+                // holds `at` iff `d >= 0` and `now - at < d`.
+                let diff = self.b.ins().isub(self.now, at);
+                let inside = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d.x, diff);
+                let nonneg = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, d.x, 0);
+                let w = self.b.ins().band(inside, nonneg);
+                let w = self.b.ins().band(w, d.ok);
+                self.b.ins().band(w, le_now)
+            }
+            Bounds::Since(t) => {
+                let after = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, t.x, at);
+                let w = self.b.ins().band(after, t.ok);
+                self.b.ins().band(w, le_now)
+            }
+        }
+    }
+
+    /// The aggregate's target for event row `i` (raw: possibly missing).
+    fn target(
+        &mut self,
+        agg: &Aggregate,
+        ty: Type,
+        i: ir::Value,
+        at: ir::Value,
+    ) -> Result<V, JitError> {
+        match agg.target {
+            AggTarget::Event => Ok(self.missing(ty)),
+            AggTarget::At => Ok(self.present(at)),
+            AggTarget::Prop(p) => {
+                let valid = self.addr(Slot::PropValid(agg.event.0, p.0));
+                let values = self.addr(Slot::PropValues(agg.event.0, p.0));
+                self.read_cell(ty, valid, values, i, SetSource::Prop(agg.event.0, p.0))
+            }
+        }
+    }
+}

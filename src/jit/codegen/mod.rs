@@ -1,0 +1,252 @@
+//! Cranelift IR for a whole rule set: one function that loops over a morsel of
+//! profile rows and writes every tag value and segment membership.
+//!
+//! `fn(table: *const usize, start: i64, end: i64, now: i64)`: `table` is the address
+//! table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs are indexed
+//! by `row - start`.
+//!
+//! Every value is a pair ([`V`]): the data (`i8` for bool, `f64` for float, `i64` for
+//! everything else — string codes, enum variants, times) and an `i8` validity flag.
+//! Nothing in the generated code branches except loops: `and`, `or` and `case`
+//! evaluate every operand and select, which is fine because no operation traps or has
+//! side effects.
+
+mod aggregate;
+mod expr;
+mod fuse;
+
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+use cranelift_frontend::{FunctionBuilder, Variable};
+
+use crate::ir::{ExprId, Program, RuleRef};
+use crate::schema::{EventId, Type};
+
+use super::JitError;
+use super::plan::{Plan, Slot};
+
+/// A value and its validity flag.
+#[derive(Copy, Clone)]
+pub(crate) struct V {
+    pub(crate) x: ir::Value,
+    pub(crate) ok: ir::Value,
+}
+
+/// The event an aggregate's filter is looking at.
+#[derive(Copy, Clone)]
+pub(crate) struct Ev {
+    pub(crate) event: EventId,
+    /// Row in the event table (`i64`).
+    pub(crate) row: ir::Value,
+}
+
+/// The Cranelift type of a value of `ty`.
+pub(crate) fn clif_type(ty: Type) -> ir::Type {
+    match ty {
+        Type::Bool => types::I8,
+        Type::Float => types::F64,
+        _ => types::I64,
+    }
+}
+
+pub(crate) struct Gen<'a, 'b> {
+    pub(crate) program: &'a Program,
+    pub(crate) plan: &'a mut Plan,
+    pub(crate) b: &'a mut FunctionBuilder<'b>,
+    pub(crate) table: ir::Value,
+    pub(crate) row: ir::Value,
+    /// The morsel's first row.
+    pub(crate) start: ir::Value,
+    pub(crate) now: ir::Value,
+    /// Fused aggregates' values for the current row (computed at its top).
+    pub(crate) fused: std::collections::HashMap<ExprId, V>,
+    /// Each rule's value for the current row, once computed.
+    pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
+}
+
+/// Emits the body of the morsel function into `b` (whose signature is set).
+pub(crate) fn build(
+    program: &Program,
+    order: &[RuleRef],
+    plan: &mut Plan,
+    b: &mut FunctionBuilder<'_>,
+) -> Result<(), JitError> {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (table, start, end, now) = (params[0], params[1], params[2], params[3]);
+    let row_var = b.declare_var(types::I64);
+    b.def_var(row_var, start);
+    let header = b.create_block();
+    let body = b.create_block();
+    let exit = b.create_block();
+    b.ins().jump(header, &[]);
+
+    b.switch_to_block(header);
+    let row = b.use_var(row_var);
+    let more = b.ins().icmp(ir::condcodes::IntCC::SignedLessThan, row, end);
+    b.ins().brif(more, body, &[], exit, &[]);
+
+    b.switch_to_block(body);
+    let mut g = Gen {
+        program,
+        plan,
+        b,
+        table,
+        row,
+        start,
+        now,
+        rules: std::collections::HashMap::new(),
+        fused: std::collections::HashMap::new(),
+    };
+    for group in fuse::groups(program, order) {
+        let aggs: Vec<_> = group.iter().map(|&(_, agg, ty)| (agg, ty)).collect();
+        let values = g.fused(&aggs)?;
+        for (&(id, _, _), v) in group.iter().zip(values) {
+            g.fused.insert(id, v);
+        }
+    }
+    let local = g.b.ins().isub(row, start);
+    for &rule in order {
+        let (body_id, ty) = match rule {
+            RuleRef::Tag(t) => {
+                let r = program.tag(t);
+                (r.body, r.ty)
+            }
+            RuleRef::Segment(s) => (program.segment(s).body, Type::Bool),
+        };
+        let v = g.eval(body_id, None)?;
+        let xv = g.b.declare_var(clif_type(ty));
+        let okv = g.b.declare_var(types::I8);
+        g.b.def_var(xv, v.x);
+        g.b.def_var(okv, v.ok);
+        g.rules.insert(rule, (xv, okv));
+        g.write(rule, ty, v, local);
+    }
+    let next = g.b.ins().iadd_imm_s(row, 1);
+    g.b.def_var(row_var, next);
+    g.b.ins().jump(header, &[]);
+
+    g.b.switch_to_block(exit);
+    g.b.ins().return_(&[]);
+    g.b.seal_all_blocks();
+    Ok(())
+}
+
+impl Gen<'_, '_> {
+    pub(crate) fn flags() -> MemFlagsData {
+        MemFlagsData::trusted()
+    }
+
+    /// The address in table slot `slot`.
+    pub(crate) fn addr(&mut self, slot: Slot) -> ir::Value {
+        let i = self.plan.slot(slot);
+        self.b
+            .ins()
+            .load(types::I64, Self::flags(), self.table, (i * 8) as i32)
+    }
+
+    /// `base[index]` for elements of `size` bytes.
+    pub(crate) fn elem(&mut self, base: ir::Value, index: ir::Value, size: i64) -> ir::Value {
+        let off = self.b.ins().imul_imm_s(index, size);
+        self.b.ins().iadd(base, off)
+    }
+
+    pub(crate) fn load(&mut self, ty: ir::Type, base: ir::Value, index: ir::Value) -> ir::Value {
+        let at = self.elem(base, index, i64::from(ty.bytes()));
+        self.b.ins().load(ty, Self::flags(), at, 0)
+    }
+
+    /// A `u32` element, zero-extended to `i64`.
+    pub(crate) fn load_u32(&mut self, base: ir::Value, index: ir::Value) -> ir::Value {
+        let at = self.elem(base, index, 4);
+        self.b.ins().uload32(Self::flags(), at, 0)
+    }
+
+    /// Bit `index` of the bitmap whose words start at `base`, as `i8` 0/1.
+    pub(crate) fn bit(&mut self, base: ir::Value, index: ir::Value) -> ir::Value {
+        let word_i = self.b.ins().ushr_imm_s(index, 6);
+        let word = self.load(types::I64, base, word_i);
+        let shift = self.b.ins().band_imm_s(index, 63);
+        let shifted = self.b.ins().ushr(word, shift);
+        let one = self.b.ins().band_imm_s(shifted, 1);
+        self.b.ins().ireduce(types::I8, one)
+    }
+
+    /// Sets bit `index` of the bitmap at `base` to `value` (`i8` 0/1; bits start clear).
+    fn set_bit(&mut self, base: ir::Value, index: ir::Value, value: ir::Value) {
+        let word_i = self.b.ins().ushr_imm_s(index, 6);
+        let at = self.elem(base, word_i, 8);
+        let word = self.b.ins().load(types::I64, Self::flags(), at, 0);
+        let wide = self.b.ins().uextend(types::I64, value);
+        let shift = self.b.ins().band_imm_s(index, 63);
+        let bit = self.b.ins().ishl(wide, shift);
+        let word = self.b.ins().bor(word, bit);
+        self.b.ins().store(Self::flags(), word, at, 0);
+    }
+
+    fn write(&mut self, rule: RuleRef, ty: Type, v: V, local: ir::Value) {
+        match (rule, ty) {
+            (RuleRef::Segment(s), _) => {
+                let base = self.addr(Slot::SegBits(s.0));
+                self.set_bit(base, local, v.x);
+            }
+            (RuleRef::Tag(t), Type::Bool) => {
+                let base = self.addr(Slot::TagBits(t.0));
+                self.set_bit(base, local, v.x);
+            }
+            (RuleRef::Tag(t), _) => {
+                let vals = self.addr(Slot::TagVals(t.0));
+                let at = self.elem(vals, local, 8);
+                self.b.ins().store(Self::flags(), v.x, at, 0);
+                let oks = self.addr(Slot::TagOk(t.0));
+                let at = self.b.ins().iadd(oks, local);
+                self.b.ins().store(Self::flags(), v.ok, at, 0);
+            }
+        }
+    }
+
+    /// The consumed value: a missing bool reads as a present `false`.
+    pub(crate) fn eval(&mut self, id: ExprId, ev: Option<Ev>) -> Result<V, JitError> {
+        let v = self.raw(id, ev)?;
+        if self.program.expr(id).ty == Type::Bool {
+            let x = self.b.ins().band(v.x, v.ok);
+            Ok(V { x, ok: self.one() })
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// `eval` in a boolean context: the `i8` 0/1.
+    pub(crate) fn test(&mut self, id: ExprId, ev: Option<Ev>) -> Result<ir::Value, JitError> {
+        Ok(self.eval(id, ev)?.x)
+    }
+
+    pub(crate) fn raw(&mut self, id: ExprId, ev: Option<Ev>) -> Result<V, JitError> {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
+            self.raw_on_stack(id, ev)
+        })
+    }
+
+    pub(crate) fn one(&mut self) -> ir::Value {
+        self.b.ins().iconst(types::I8, 1)
+    }
+
+    pub(crate) fn zero_of(&mut self, ty: Type) -> ir::Value {
+        match clif_type(ty) {
+            types::F64 => self.b.ins().f64const(0.0),
+            t => self.b.ins().iconst(t, 0),
+        }
+    }
+
+    pub(crate) fn missing(&mut self, ty: Type) -> V {
+        let x = self.zero_of(ty);
+        let ok = self.b.ins().iconst(types::I8, 0);
+        V { x, ok }
+    }
+
+    pub(crate) fn present(&mut self, x: ir::Value) -> V {
+        let ok = self.one();
+        V { x, ok }
+    }
+}

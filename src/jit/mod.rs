@@ -1,0 +1,170 @@
+//! The native backend: the whole checked rule set compiled with Cranelift into one
+//! function that evaluates a morsel of profiles, with the interpreter's meaning (the
+//! differential property tests in `tests/props/jit.rs` hold it to that).
+//!
+//! * [`Compiled::compile`] generates the code once per [`Program`], or reports a
+//!   construct it does not support ([`JitError::Unsupported`]) so the caller can use
+//!   the interpreter instead.
+//! * Per [`Profiles`], a bind step (`bind`) checks the columns and resolves strings to
+//!   dictionary codes, bitsets and ranks, so no string is touched in the loop. Profiles
+//!   that fail the check are evaluated by the interpreter (same results).
+//! * `sample` is computed in Rust once per morsel into a bitset (`run`).
+//! * Top-level aggregates over the same event type and window share one pass over the
+//!   profile's events (`codegen::fuse`).
+//!
+//! Compiled natively: every expression a checked program's tags and segments contain.
+//! Two operations call back into Rust per evaluation: `contains` whose part is not a
+//! constant (a substring test on the two codes' strings) and set membership (a scan of
+//! the row's codes). What [`JitError::Unsupported`] reports is what the checker never
+//! produces (constant sets, comparisons of sets, mixed-type arithmetic); it is kept so
+//! that a future construct falls back instead of miscompiling.
+
+mod bind;
+mod codegen;
+mod native;
+mod plan;
+mod run;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::data::Profiles;
+use crate::eval::{Interpreter, ProfileValues};
+use crate::ir::{Program, RuleRef, SegmentId, TagId};
+
+use run::eval_morsels;
+
+/// Why a program could not be compiled natively.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JitError {
+    /// A construct the JIT does not compile; the interpreter evaluates it.
+    #[error("the JIT does not support {0}")]
+    Unsupported(String),
+    /// This machine is not a Cranelift target (or not a 64-bit one).
+    #[error("the JIT cannot target this machine: {0}")]
+    Target(String),
+    /// Cranelift rejected the generated code (a bug in the JIT).
+    #[error("native code generation failed: {0}")]
+    Codegen(String),
+    /// Profiles the compiled code cannot read safely (short or mistyped columns).
+    #[error("malformed profiles: {0}")]
+    Malformed(String),
+}
+
+/// A rule set compiled to native code. Owns the code: it is freed on drop.
+pub struct Compiled {
+    program: Arc<Program>,
+    plan: plan::Plan,
+    /// Where each tag's and segment's result is written.
+    outputs: Vec<run::Output>,
+    native: native::Native,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("slots", &self.plan.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Compiled {
+    /// Compiles every tag and segment of a checked program.
+    pub fn compile(program: &Program) -> Result<Compiled, JitError> {
+        let program = Arc::new(program.clone());
+        let order = rule_order(&program);
+        let mut plan = plan::Plan::default();
+        let native = native::Native::build(&program, &order, &mut plan)?;
+        let outputs = run::outputs(&program, &plan.slots);
+        Ok(Compiled {
+            program,
+            plan,
+            outputs,
+            native,
+        })
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Every tag and segment of profile `row` at time `now`, like
+    /// [`Interpreter::eval_profile`]. Binds `profiles` on every call: for many rows use
+    /// [`Compiled::eval_batch`] or [`Compiled::eval_parallel`].
+    pub fn eval_profile(&self, profiles: &Profiles, row: usize, now: i64) -> ProfileValues {
+        let mut out = None;
+        if row < profiles.len() {
+            self.eval_batch(profiles, row..row + 1, now, &mut |_, v| {
+                out = Some(v.clone())
+            });
+        }
+        out.unwrap_or_else(|| Interpreter::new(&self.program).eval_profile(profiles, row, now))
+    }
+
+    /// Evaluates `rows` (clamped to the profiles present) in order, calling
+    /// `out(row, values)` for each, like [`Interpreter::eval_batch`].
+    pub fn eval_batch(
+        &self,
+        profiles: &Profiles,
+        rows: std::ops::Range<usize>,
+        now: i64,
+        out: &mut impl FnMut(usize, &ProfileValues),
+    ) {
+        match self.bind(profiles) {
+            Ok(bound) => run::eval_rows(self, &bound, rows, now, out),
+            Err(_) => Interpreter::new(&self.program).eval_batch(profiles, rows, now, out),
+        }
+    }
+
+    /// Evaluates every profile in parallel, with the contract of
+    /// [`Interpreter::eval_parallel`]: morsels folded with `init`/`fold`, their
+    /// accumulators handed to `sink` in row order.
+    pub fn eval_parallel<A, Init, Fold, Sink>(
+        &self,
+        profiles: &Profiles,
+        now: i64,
+        threads: Option<usize>,
+        init: Init,
+        fold: Fold,
+        sink: Sink,
+    ) -> Result<(), rayon::ThreadPoolBuildError>
+    where
+        A: Send,
+        Init: Fn() -> A + Sync,
+        Fold: Fn(&mut A, usize, &ProfileValues) + Sync,
+        Sink: FnMut(A),
+    {
+        match self.bind(profiles) {
+            Ok(bound) => eval_morsels(profiles.len(), threads, sink, |rows| {
+                let mut acc = init();
+                run::eval_rows(self, &bound, rows, now, &mut |row, v| {
+                    fold(&mut acc, row, v)
+                });
+                acc
+            }),
+            Err(_) => Interpreter::new(&self.program)
+                .eval_parallel(profiles, now, threads, init, fold, sink),
+        }
+    }
+
+    /// Whether compiled code can evaluate `profiles` (else the eval methods use the
+    /// interpreter): their columns must match the schema in type and length.
+    pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
+        self.bind(profiles).map(drop)
+    }
+
+    fn bind<'p>(&self, profiles: &'p Profiles) -> Result<bind::Bound<'p>, JitError> {
+        bind::bind(&self.program, &self.plan, profiles, &native::helpers())
+    }
+}
+
+/// `program.order`, then any rule it leaves out (as the interpreter does).
+fn rule_order(program: &Program) -> Vec<RuleRef> {
+    let tags = (0..program.tags.len()).map(|i| RuleRef::Tag(TagId(i as u32)));
+    let segments = (0..program.segments.len()).map(|i| RuleRef::Segment(SegmentId(i as u32)));
+    let listed: std::collections::HashSet<RuleRef> = program.order.iter().copied().collect();
+    let mut order = program.order.clone();
+    order.extend(tags.chain(segments).filter(|r| !listed.contains(r)));
+    order
+}

@@ -1,0 +1,161 @@
+//! The Cranelift module that owns the generated code, and the one call into it.
+
+use cranelift_codegen::ir::{AbiParam, types};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+
+use crate::ir::{Program, RuleRef};
+
+use super::JitError;
+use super::bind::{Helpers, Texts};
+use super::codegen;
+use super::plan::Plan;
+
+/// `fn(table, start, end, now)`: see [`codegen`].
+type MorselFn = extern "C" fn(*const usize, i64, i64, i64);
+
+/// The module and its one function.
+///
+/// INVARIANT: `func` is the finalized morsel function of `module` (or null before
+/// finalization); it is only called while `module` is alive, and `module` is freed
+/// only in `drop`.
+pub(crate) struct Native {
+    module: Option<JITModule>,
+    func: *const u8,
+}
+
+// SAFETY: after `build` the module is never mutated until `drop` (which has `&mut
+// self`, so no call is running), and the generated function only reads its address
+// table and writes the buffers it is handed: calling it from several threads at once,
+// each with its own buffers, is sound.
+unsafe impl Send for Native {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Native {}
+
+impl Drop for Native {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: `self` owns the only pointer into the code (`func`), and it dies
+            // with `self`; no call can be running because we have `&mut self`.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+fn codegen_error(e: impl std::fmt::Display) -> JitError {
+    JitError::Codegen(e.to_string())
+}
+
+impl Native {
+    pub(crate) fn build(
+        program: &Program,
+        order: &[RuleRef],
+        plan: &mut Plan,
+    ) -> Result<Native, JitError> {
+        let isa_builder = cranelift_native::builder().map_err(|e| JitError::Target(e.into()))?;
+        let mut flags = settings::builder();
+        for (name, value) in [
+            ("opt_level", "speed"),
+            ("use_colocated_libcalls", "false"),
+            ("is_pic", "false"),
+        ] {
+            flags.set(name, value).map_err(codegen_error)?;
+        }
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError::Target(e.to_string()))?;
+        if isa.pointer_type() != types::I64 {
+            return Err(JitError::Target("not a 64-bit target".into()));
+        }
+        let module = JITModule::new(JITBuilder::with_isa(
+            isa,
+            cranelift_module::default_libcall_names(),
+        ));
+        // Owned from here on, so every error path below frees what was allocated.
+        let mut native = Native {
+            module: Some(module),
+            func: std::ptr::null(),
+        };
+        let Some(module) = native.module.as_mut() else {
+            return Err(codegen_error("no module"));
+        };
+
+        let frontend = module.target_config();
+        let mut ctx = module.make_context();
+        for _ in 0..4 {
+            ctx.func.signature.params.push(AbiParam::new(types::I64));
+        }
+        let mut fbc = FunctionBuilderContext::new();
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+            codegen::build(program, order, plan, &mut b)?;
+            b.finalize(frontend);
+        }
+        let id = module
+            .declare_function("corral_morsel", Linkage::Local, &ctx.func.signature)
+            .map_err(codegen_error)?;
+        module
+            .define_function(id, &mut ctx)
+            .map_err(codegen_error)?;
+        module.clear_context(&mut ctx);
+        module.finalize_definitions().map_err(codegen_error)?;
+        native.func = module.get_finalized_function(id);
+        Ok(native)
+    }
+
+    /// Runs the morsel function over rows `start..end`.
+    ///
+    /// # Safety
+    ///
+    /// `table` must be a complete address table for this function's plan (a bound
+    /// table with every per-morsel slot pointing at a zeroed buffer covering
+    /// `end - start` rows), and `start..end` must be rows of the bound profiles.
+    pub(crate) unsafe fn call(&self, table: &[usize], start: usize, end: usize, now: i64) {
+        if self.func.is_null() || start >= end {
+            return;
+        }
+        // SAFETY: `func` is the finalized function with signature `MorselFn` (four
+        // i64 parameters in the platform's C convention, no result), and `self.module`
+        // keeps its code alive for the duration of the call.
+        let f: MorselFn = unsafe { std::mem::transmute::<*const u8, MorselFn>(self.func) };
+        f(table.as_ptr(), start as i64, end as i64, now);
+    }
+}
+
+/// `%` on floats (IEEE `fmod`, as Rust's `%`), called by the generated code.
+extern "C" fn fmod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+/// `text contains part` on two codes (`1` or `0`), called by the generated code.
+///
+/// `texts` is the address a bound table holds in its `Slot::Texts` entry.
+extern "C" fn contains(texts: *const Texts<'_>, text: u64, part: u64) -> u8 {
+    // SAFETY: the generated code passes the `Slot::Texts` address of the table it
+    // runs with, which points at the boxed `Texts` of a `Bound` alive for the call.
+    let texts = unsafe { &*texts };
+    match (texts.get(text), texts.get(part)) {
+        (Some(t), Some(p)) => u8::from(t.contains(p)),
+        _ => 0,
+    }
+}
+
+/// Whether set value `set` holds string code `code` (`1` or `0`).
+extern "C" fn set_contains(texts: *const Texts<'_>, set: u64, code: u64) -> u8 {
+    // SAFETY: as for `contains`.
+    let texts = unsafe { &*texts };
+    let found = texts
+        .set(set)
+        .is_some_and(|codes| codes.iter().any(|&c| u64::from(c) == code));
+    u8::from(found)
+}
+
+pub(crate) fn helpers() -> Helpers {
+    Helpers {
+        fmod: fmod as extern "C" fn(f64, f64) -> f64 as usize,
+        contains: contains as extern "C" fn(*const Texts<'_>, u64, u64) -> u8 as usize,
+        set_contains: set_contains as extern "C" fn(*const Texts<'_>, u64, u64) -> u8 as usize,
+    }
+}

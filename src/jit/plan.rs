@@ -1,0 +1,146 @@
+//! What compiled code reads and writes: a table of addresses ("slots") that the bind
+//! step fills per [`Profiles`](crate::data::Profiles) and the morsel runner completes
+//! with its output buffers, plus the string constants, bitsets and samples the code
+//! refers to by index.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ir::RegexId;
+use crate::schema::EnumId;
+
+/// One entry of the address table the compiled function receives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Slot {
+    /// Validity words of a profile field.
+    FieldValid(u32),
+    /// Values of a profile field (`i64`, `f64`, `u32` codes, or bitmap words for bool;
+    /// the element codes for a `set<string>`).
+    FieldValues(u32),
+    /// Per-profile offsets (`u32`) of an event table.
+    EventOffsets(u32),
+    /// `at` (`i64`) of an event table.
+    EventAt(u32),
+    PropValid(u32, u32),
+    PropValues(u32, u32),
+    /// Code (`i64`) of each string constant, by [`Plan::strings`] index.
+    StrCodes,
+    /// Byte-order rank (`u32`) of each code, dictionary and constants alike.
+    Ranks,
+    /// A bitset over codes or enum variants, by [`Plan::bitsets`] index.
+    Bits(u32),
+    /// `fmod` for float `%`.
+    Fmod,
+    /// The bound strings and sets (`bind::Texts`); the substring test over two codes
+    /// (`contains` with a part that is not a constant); set membership of a code.
+    Texts,
+    ContainsFn,
+    SetContainsFn,
+    /// Per morsel: the sample's bits for the morsel's rows.
+    Sample(u32),
+    /// Per morsel: a valued tag's values (`u64` bits) and validity (`u8`) per row.
+    TagVals(u32),
+    TagOk(u32),
+    /// Per morsel: a bool tag's or a segment's bits.
+    TagBits(u32),
+    SegBits(u32),
+}
+
+impl Slot {
+    /// Filled by the morsel runner rather than the bind step.
+    pub(crate) fn per_morsel(self) -> bool {
+        matches!(
+            self,
+            Slot::Sample(_)
+                | Slot::TagVals(_)
+                | Slot::TagOk(_)
+                | Slot::TagBits(_)
+                | Slot::SegBits(_)
+        )
+    }
+}
+
+/// A bitset the bind step computes once per `Profiles`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum BitsetReq {
+    /// Codes of these strings (an `in` list).
+    Strings(Vec<Arc<str>>),
+    /// Codes whose string the regex matches.
+    Regex(RegexId),
+    /// Variants of the enum whose name the regex matches.
+    EnumRegex(EnumId, RegexId),
+    /// Codes whose string contains this text.
+    Contains(Arc<str>),
+}
+
+/// A `set<string>` column; compiled code names a set value `(source << 40) | row`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SetSource {
+    Field(u32),
+    Prop(u32, u32),
+}
+
+/// Bits of a set value that hold the row.
+pub(crate) const SET_ROW_BITS: u32 = 40;
+
+/// Everything the compiled code refers to by index.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    pub(crate) slots: Vec<Slot>,
+    index: HashMap<Slot, u32>,
+    /// Distinct string constants.
+    pub(crate) strings: Vec<Arc<str>>,
+    pub(crate) bitsets: Vec<BitsetReq>,
+    /// `(fraction, salt)` of each `sample`.
+    pub(crate) samples: Vec<(f64, Arc<str>)>,
+    pub(crate) set_sources: Vec<SetSource>,
+}
+
+impl Plan {
+    /// The table index of `slot`, adding it on first use.
+    pub(crate) fn slot(&mut self, slot: Slot) -> u32 {
+        if let Some(&i) = self.index.get(&slot) {
+            return i;
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(slot);
+        self.index.insert(slot, i);
+        i
+    }
+
+    pub(crate) fn string(&mut self, s: &Arc<str>) -> u32 {
+        match self.strings.iter().position(|x| x == s) {
+            Some(i) => i as u32,
+            None => {
+                self.strings.push(s.clone());
+                (self.strings.len() - 1) as u32
+            }
+        }
+    }
+
+    pub(crate) fn bitset(&mut self, req: BitsetReq) -> u32 {
+        let i = match self.bitsets.iter().position(|x| *x == req) {
+            Some(i) => i,
+            None => {
+                self.bitsets.push(req);
+                self.bitsets.len() - 1
+            }
+        };
+        self.slot(Slot::Bits(i as u32))
+    }
+
+    pub(crate) fn set_source(&mut self, source: SetSource) -> u32 {
+        match self.set_sources.iter().position(|x| *x == source) {
+            Some(i) => i as u32,
+            None => {
+                self.set_sources.push(source);
+                (self.set_sources.len() - 1) as u32
+            }
+        }
+    }
+
+    pub(crate) fn sample(&mut self, fraction: f64, salt: &Arc<str>) -> u32 {
+        self.samples.push((fraction, salt.clone()));
+        self.slot(Slot::Sample((self.samples.len() - 1) as u32))
+    }
+}

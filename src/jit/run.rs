@@ -1,0 +1,220 @@
+//! Running compiled code: morsel buffers, samples, and turning outputs back into
+//! [`ProfileValues`]; the parallel driver shared with the interpreter's contract.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::eval::{MORSEL_ROWS, ProfileValues, sample};
+use crate::schema::{EnumId, Type};
+use crate::value::Value;
+
+use super::Compiled;
+use super::bind::Bound;
+use super::plan::Slot;
+
+/// Morsels in flight per worker thread (as the interpreter).
+const MORSELS_PER_THREAD: usize = 4;
+
+/// One morsel's output buffers, reused across morsels.
+#[derive(Default)]
+struct Buffers {
+    table: Vec<usize>,
+    /// One buffer per per-morsel slot, by table index.
+    words: Vec<Vec<u64>>,
+    bytes: Vec<Vec<u8>>,
+}
+
+/// Evaluates `rows` (clamped to the profiles) morsel by morsel, in row order.
+pub(crate) fn eval_rows(
+    compiled: &Compiled,
+    bound: &Bound<'_>,
+    rows: Range<usize>,
+    now: i64,
+    out: &mut impl FnMut(usize, &ProfileValues),
+) {
+    let end = rows.end.min(bound.profiles.len());
+    let mut buffers = Buffers::default();
+    let mut values = ProfileValues::default();
+    let mut start = rows.start;
+    while start < end {
+        let stop = (start + MORSEL_ROWS).min(end);
+        run_morsel(compiled, bound, start, stop, now, &mut buffers);
+        for row in start..stop {
+            read_row(compiled, bound, &buffers, row - start, &mut values);
+            out(row, &values);
+        }
+        start = stop;
+    }
+}
+
+fn run_morsel(
+    compiled: &Compiled,
+    bound: &Bound<'_>,
+    start: usize,
+    end: usize,
+    now: i64,
+    buffers: &mut Buffers,
+) {
+    let rows = end - start;
+    let slots = &compiled.plan.slots;
+    buffers.table.clear();
+    buffers.table.extend_from_slice(&bound.table);
+    buffers.words.resize_with(slots.len(), Vec::new);
+    buffers.bytes.resize_with(slots.len(), Vec::new);
+    for (i, slot) in slots.iter().enumerate() {
+        if !slot.per_morsel() {
+            continue;
+        }
+        let words = &mut buffers.words[i];
+        words.clear();
+        match *slot {
+            Slot::TagVals(_) => words.resize(rows.max(1), 0),
+            _ => words.resize(rows.div_ceil(64).max(1), 0),
+        }
+        if let Slot::Sample(k) = *slot
+            && let Some((fraction, salt)) = compiled.plan.samples.get(k as usize)
+        {
+            for r in 0..rows {
+                if sample(&bound.profiles.ids[start + r], salt, *fraction) {
+                    words[r / 64] |= 1 << (r % 64);
+                }
+            }
+        }
+        buffers.table[i] = words.as_mut_ptr() as usize;
+        if let Slot::TagOk(_) = *slot {
+            let bytes = &mut buffers.bytes[i];
+            bytes.clear();
+            bytes.resize(rows.max(1), 0);
+            buffers.table[i] = bytes.as_mut_ptr() as usize;
+        }
+    }
+    // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
+    // this call) with every per-morsel slot pointing at a zeroed buffer of `rows`
+    // entries (words for values and bits, bytes for validity) that nothing else
+    // touches during the call; `start..end` are rows of the bound profiles, whose
+    // shape `bind` checked.
+    unsafe { compiled.native.call(&buffers.table, start, end, now) };
+}
+
+/// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Output {
+    Bits(usize),
+    Vals {
+        vals: usize,
+        ok: usize,
+    },
+    /// Not written by the code (unreachable for a compiled rule).
+    Absent,
+}
+
+/// The outputs of every tag, then every segment.
+pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Output> {
+    let index = |slot: Slot| slots.iter().position(|s| *s == slot);
+    let tags = program.tags.iter().enumerate().map(|(t, rule)| {
+        let t = t as u32;
+        if rule.ty == Type::Bool {
+            index(Slot::TagBits(t)).map_or(Output::Absent, Output::Bits)
+        } else {
+            match (index(Slot::TagVals(t)), index(Slot::TagOk(t))) {
+                (Some(vals), Some(ok)) => Output::Vals { vals, ok },
+                _ => Output::Absent,
+            }
+        }
+    });
+    let segments = (0..program.segments.len())
+        .map(|s| index(Slot::SegBits(s as u32)).map_or(Output::Absent, Output::Bits));
+    tags.chain(segments).collect()
+}
+
+fn read_row(
+    compiled: &Compiled,
+    bound: &Bound<'_>,
+    buffers: &Buffers,
+    r: usize,
+    out: &mut ProfileValues,
+) {
+    let program = &*compiled.program;
+    let bit = |i: usize| {
+        buffers.words[i]
+            .get(r / 64)
+            .is_some_and(|w| w >> (r % 64) & 1 == 1)
+    };
+    let n_tags = program.tags.len();
+    out.tags.clear();
+    for (rule, output) in program.tags.iter().zip(&compiled.outputs) {
+        let value = match *output {
+            Output::Bits(i) => Value::Bool(bit(i)),
+            Output::Vals { vals, ok } => {
+                let present = buffers.bytes[ok].get(r) == Some(&1);
+                match buffers.words[vals].get(r) {
+                    Some(&x) if present => to_value(bound, rule.ty, x),
+                    _ => Value::Missing,
+                }
+            }
+            Output::Absent if rule.ty == Type::Bool => Value::Bool(false),
+            Output::Absent => Value::Missing,
+        };
+        out.tags.push(value);
+    }
+    out.segments.clear();
+    out.segments.extend(
+        compiled.outputs[n_tags.min(compiled.outputs.len())..]
+            .iter()
+            .map(|o| matches!(*o, Output::Bits(i) if bit(i))),
+    );
+}
+
+fn to_value(bound: &Bound<'_>, ty: Type, x: u64) -> Value {
+    match ty {
+        Type::Bool => Value::Bool(x & 1 == 1),
+        Type::Int => Value::Int(x as i64),
+        Type::Float => Value::Float(f64::from_bits(x)),
+        Type::Str => Value::Str(bound.string(x)),
+        Type::Time => Value::Time(x as i64),
+        Type::Duration => Value::Duration(x as i64),
+        Type::Enum(e) => Value::Enum(EnumId(e.0), x as u32),
+        Type::StrSet => bound.set_value(x),
+    }
+}
+
+/// Morsel-driven parallel evaluation with the interpreter's contract: morsels of
+/// [`MORSEL_ROWS`], run a few per thread at a time, results handed to `sink` in order.
+pub(crate) fn eval_morsels<A, Sink>(
+    len: usize,
+    threads: Option<usize>,
+    mut sink: Sink,
+    run: impl Fn(Range<usize>) -> A + Sync,
+) -> Result<(), rayon::ThreadPoolBuildError>
+where
+    A: Send,
+    Sink: FnMut(A),
+{
+    let pool = match threads {
+        Some(n) => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build()?),
+        None => None,
+    };
+    let workers = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let wave = workers.max(1) * MORSELS_PER_THREAD;
+    let morsels = len.div_ceil(MORSEL_ROWS);
+    let run_morsel = |m: usize| {
+        let start = m * MORSEL_ROWS;
+        run(start..(start + MORSEL_ROWS).min(len))
+    };
+    let run_wave =
+        |range: Range<usize>| -> Vec<A> { range.into_par_iter().map(run_morsel).collect() };
+    let mut next = 0;
+    while next < morsels {
+        let end = (next + wave).min(morsels);
+        let results = match &pool {
+            Some(pool) => pool.install(|| run_wave(next..end)),
+            None => run_wave(next..end),
+        };
+        results.into_iter().for_each(&mut sink);
+        next = end;
+    }
+    Ok(())
+}

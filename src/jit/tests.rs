@@ -1,0 +1,190 @@
+//! Edge cases of the meaning, JIT against the interpreter (and a few known answers).
+//! The broad differential tests are `tests/props/jit.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::json;
+
+use super::Compiled;
+use crate::eval::Interpreter;
+use crate::value::Value;
+use crate::{Profiles, RuleSet};
+
+const RULES: &str = r#"
+profile { id: string, n: int, x: float, s: string, e: enum(A, B, C), ok: bool, tags: set<string>, t: time, d: duration }
+event pay { amount: float, coupon: string, k: int }
+tag wrap = n + 9223372036854775807
+tag rem = n % -1
+tag rem0 = n % 0
+tag div0 = x / 0.0
+tag big = x * 100000000000000000000000000000000000000000000000000.0 * x
+tag fm = x % 0.75
+tag lt_const = s < "m"
+tag ge_absent = s >= "zzz-not-in-data"
+tag inl = s in ["a", "q", "nope"]
+tag notinl = s not in ["a"]
+tag sub = s contains "b"
+tag subdyn = s contains case { ok => "a", else => s }
+tag re = s matches "^[ab]"
+tag ere = e matches "B|C"
+tag member = tags contains s
+tag okmiss = ok is missing
+tag notok = not ok
+tag sm = sum(pay.amount within d)
+tag sk = sum(pay.k since t)
+tag av = avg(pay.k)
+tag mn = min(pay.amount)
+tag mx = max(pay.coupon)
+tag fst = first(pay.coupon)
+tag lst = last(pay.amount where k > 0)
+tag cnt = count(pay within 3d)
+tag st = streak(pay where amount > 1.0)
+tag ex = exists(pay where coupon == s)
+tag sam = sample(0.5, "salt")
+tag pick = case { n > 0 => s, ok => "yes" }
+segment seg = wrap > 0 or sub
+"#;
+
+fn profiles(rules: &RuleSet) -> Profiles {
+    let rows = [
+        json!({"id": "a", "n": -9223372036854775807i64 - 1, "x": -0.0, "s": "abc", "e": "B", "ok": true,
+               "tags": ["abc", "z"], "t": "2026-11-20T00:00:00Z", "d": 172_800,
+               "events": [
+                   {"type": "pay", "at": "2026-11-19T00:00:00Z", "amount": 0.0, "coupon": "m", "k": 1},
+                   {"type": "pay", "at": "2026-11-19T00:00:00Z", "amount": -0.0, "coupon": "b", "k": 2},
+                   {"type": "pay", "at": "2026-11-21T00:00:00Z", "amount": 5.5, "k": 9223372036854775807i64},
+                   {"type": "pay", "at": "2026-11-21T12:00:00Z", "amount": 7.0, "coupon": "abc", "k": 3},
+                   {"type": "pay", "at": "2026-11-23T00:00:00Z", "amount": 9.0, "k": 4}]}),
+        json!({"id": "b", "n": 7, "x": 1e300, "s": "q", "e": "A", "tags": [],
+               "d": -5, "events": [{"type": "pay", "at": "2026-11-21T00:00:00Z", "amount": 2.0, "k": -1}]}),
+        json!({"id": "c"}),
+        json!({"id": "d", "n": 3, "x": 2.5, "s": "zzz", "e": "C", "ok": false, "d": 9_223_372_036_854i64,
+               "t": "1970-01-01T00:00:00Z",
+               "events": [{"type": "pay", "at": "1900-01-01T00:00:00Z", "amount": 1e308, "k": 5},
+                          {"type": "pay", "at": "2026-11-21T00:00:00Z", "amount": 1e308, "k": 6}]}),
+    ];
+    rules.profiles_from_json(rows.iter()).unwrap()
+}
+
+fn nows() -> Vec<i64> {
+    [
+        "2026-11-22T00:00:00Z",
+        "2026-11-19T00:00:00Z",
+        "1800-01-01T00:00:00Z",
+        "2300-01-01T00:00:00Z",
+    ]
+    .iter()
+    .map(|t| crate::time::parse_instant(t).unwrap())
+    .collect()
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+#[test]
+fn edge_cases_agree_with_the_interpreter() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let data = profiles(&rules);
+    native.check_profiles(&data).unwrap();
+    let interp = Interpreter::new(program);
+    for now in nows() {
+        for row in 0..=data.len() {
+            let v = native.eval_profile(&data, row, now);
+            let w = interp.eval_profile(&data, row, now);
+            assert_eq!(v.segments, w.segments, "row {row} now {now}");
+            for (i, tag) in program.tags.iter().enumerate() {
+                assert!(
+                    same(&v.tags[i], &w.tags[i]),
+                    "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
+                    tag.name,
+                    v.tags[i],
+                    w.tags[i]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn known_answers() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let native = Compiled::compile(rules.program()).unwrap();
+    let data = profiles(&rules);
+    let now = nows()[0];
+    let v = native.eval_profile(&data, 0, now);
+    let tag = |name: &str| {
+        let i = rules
+            .program()
+            .tags
+            .iter()
+            .position(|t| t.name == name)
+            .unwrap();
+        v.tags[i].clone()
+    };
+    assert_eq!(tag("wrap"), Value::Int(-1));
+    assert_eq!(tag("rem"), Value::Int(0));
+    assert_eq!(tag("rem0"), Value::Missing);
+    assert_eq!(tag("div0"), Value::Missing);
+    assert_eq!(tag("cnt"), Value::Int(2));
+    assert_eq!(tag("st"), Value::Int(2));
+    assert_eq!(tag("lt_const"), Value::Bool(true));
+    assert_eq!(tag("ge_absent"), Value::Bool(false));
+    assert_eq!(tag("member"), Value::Bool(true));
+    assert_eq!(tag("mx"), Value::Str("m".into()));
+    // `min` keeps the first of equal values: 0.0 before -0.0.
+    assert!(matches!(tag("mn"), Value::Float(f) if f.to_bits() == 0.0f64.to_bits()));
+}
+
+#[test]
+fn compiled_code_is_freed_and_reusable() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let data = profiles(&rules);
+    for _ in 0..20 {
+        let native = Compiled::compile(rules.program()).unwrap();
+        let _ = native.eval_profile(&data, 0, nows()[0]);
+    }
+}
+
+#[test]
+fn rule_sets_use_the_jit_by_default_with_the_same_outcomes() {
+    use crate::{Engine, EvalOptions};
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    assert_eq!(rules.engine(), Engine::Jit);
+    assert_eq!(rules.jit_unavailable(), None);
+    let interp = rules.clone().with_engine(Engine::Interpreter);
+    assert_eq!(interp.jit_unavailable(), None);
+    let data = profiles(&rules);
+    for now in nows() {
+        let options = EvalOptions {
+            now,
+            threads: Some(2),
+        };
+        let a: Vec<_> = rules
+            .evaluate(&data, &options)
+            .iter()
+            .map(|o| o.to_json())
+            .collect();
+        let b: Vec<_> = interp
+            .evaluate(&data, &options)
+            .iter()
+            .map(|o| o.to_json())
+            .collect();
+        assert_eq!(a, b);
+        assert_eq!(
+            rules.count(&data, &options).to_json(rules.program()),
+            interp.count(&data, &options).to_json(interp.program())
+        );
+        for row in 0..data.len() {
+            assert_eq!(
+                rules.evaluate_row(&data, row, now).to_json(),
+                interp.evaluate_row(&data, row, now).to_json()
+            );
+        }
+    }
+}
