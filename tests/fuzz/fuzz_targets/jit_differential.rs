@@ -2,7 +2,8 @@
 //! generators as the property tests (`tests/props/gen.rs`): a schema, a well-typed rule
 //! set, profiles and reference times.
 //!
-//! `cargo +nightly fuzz run jit_differential` (in the repository root).
+//! `cargo +nightly fuzz run --fuzz-dir tests/fuzz jit_differential` (in the repository
+//! root; needs `cargo install cargo-fuzz` and a nightly toolchain).
 
 #![no_main]
 
@@ -14,7 +15,7 @@ use corral::value::Value;
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code, clippy::all)]
-#[path = "../../tests/props/gen.rs"]
+#[path = "../../props/gen.rs"]
 mod r#gen;
 
 fn same(a: &Value, b: &Value) -> bool {
