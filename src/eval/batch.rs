@@ -54,7 +54,7 @@ impl Interpreter<'_> {
         threads: Option<usize>,
         init: Init,
         fold: Fold,
-        mut sink: Sink,
+        sink: Sink,
     ) -> Result<(), rayon::ThreadPoolBuildError>
     where
         A: Send,
@@ -62,38 +62,53 @@ impl Interpreter<'_> {
         Fold: Fn(&mut A, usize, &ProfileValues) + Sync,
         Sink: FnMut(A),
     {
-        let pool = match threads {
-            Some(n) => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build()?),
-            None => None,
-        };
-        let workers = pool
-            .as_ref()
-            .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-        let wave = workers.max(1) * MORSELS_PER_THREAD;
-        let morsels = profiles.len().div_ceil(MORSEL_ROWS);
-
-        let run_morsel = |m: usize| {
+        eval_morsels(profiles.len(), threads, sink, |rows| {
             let mut acc = init();
-            let start = m * MORSEL_ROWS;
-            let rows = start..(start + MORSEL_ROWS).min(profiles.len());
             self.eval_batch(profiles, rows, now, &mut |row, values| {
                 fold(&mut acc, row, values)
             });
             acc
-        };
-        let run_wave =
-            |range: Range<usize>| -> Vec<A> { range.into_par_iter().map(run_morsel).collect() };
-
-        let mut next = 0;
-        while next < morsels {
-            let end = (next + wave).min(morsels);
-            let results = match &pool {
-                Some(pool) => pool.install(|| run_wave(next..end)),
-                None => run_wave(next..end),
-            };
-            results.into_iter().for_each(&mut sink);
-            next = end;
-        }
-        Ok(())
+        })
     }
+}
+
+/// Morsel-driven parallel evaluation with the interpreter's contract: morsels of
+/// [`MORSEL_ROWS`], run a few per thread at a time, results handed to `sink` in order.
+/// Both engines use it.
+pub(crate) fn eval_morsels<A, Sink>(
+    len: usize,
+    threads: Option<usize>,
+    mut sink: Sink,
+    run: impl Fn(Range<usize>) -> A + Sync,
+) -> Result<(), rayon::ThreadPoolBuildError>
+where
+    A: Send,
+    Sink: FnMut(A),
+{
+    let pool = match threads {
+        Some(n) => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build()?),
+        None => None,
+    };
+    let workers = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let wave = workers.max(1) * MORSELS_PER_THREAD;
+    let morsels = len.div_ceil(MORSEL_ROWS);
+    let run_morsel = |m: usize| {
+        let start = m * MORSEL_ROWS;
+        run(start..(start + MORSEL_ROWS).min(len))
+    };
+    let run_wave =
+        |range: Range<usize>| -> Vec<A> { range.into_par_iter().map(run_morsel).collect() };
+    let mut next = 0;
+    while next < morsels {
+        let end = (next + wave).min(morsels);
+        let results = match &pool {
+            Some(pool) => pool.install(|| run_wave(next..end)),
+            None => run_wave(next..end),
+        };
+        results.into_iter().for_each(&mut sink);
+        next = end;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@
 //! rule's value for the same profile, computed once (in effect in [`Program::order`]).
 
 mod aggregate;
-mod batch;
+pub(crate) mod batch;
 mod expr;
 mod read;
 mod sample;

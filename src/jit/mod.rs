@@ -33,7 +33,7 @@ use crate::data::Profiles;
 use crate::eval::{Interpreter, ProfileValues};
 use crate::ir::{Program, RuleRef, SegmentId, TagId};
 
-use run::eval_morsels;
+use crate::eval::batch::eval_morsels;
 
 /// Why a program could not be compiled natively.
 #[derive(Debug, Clone, thiserror::Error)]

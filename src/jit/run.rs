@@ -1,9 +1,7 @@
 //! Running compiled code: morsel buffers, samples, and turning outputs back into
-//! [`ProfileValues`]; the parallel driver shared with the interpreter's contract.
+//! [`ProfileValues`]; batches run through the morsel driver in `crate::eval::batch`.
 
 use std::ops::Range;
-
-use rayon::prelude::*;
 
 use crate::eval::{MORSEL_ROWS, ProfileValues, sample};
 use crate::schema::{EnumId, Type};
@@ -12,9 +10,6 @@ use crate::value::Value;
 use super::Compiled;
 use super::bind::Bound;
 use super::plan::Slot;
-
-/// Morsels in flight per worker thread (as the interpreter).
-const MORSELS_PER_THREAD: usize = 4;
 
 /// One morsel's output buffers, reused across morsels.
 #[derive(Default)]
@@ -177,44 +172,4 @@ fn to_value(bound: &Bound<'_>, ty: Type, x: u64) -> Value {
         Type::Enum(e) => Value::Enum(EnumId(e.0), x as u32),
         Type::StrSet => bound.set_value(x),
     }
-}
-
-/// Morsel-driven parallel evaluation with the interpreter's contract: morsels of
-/// [`MORSEL_ROWS`], run a few per thread at a time, results handed to `sink` in order.
-pub(crate) fn eval_morsels<A, Sink>(
-    len: usize,
-    threads: Option<usize>,
-    mut sink: Sink,
-    run: impl Fn(Range<usize>) -> A + Sync,
-) -> Result<(), rayon::ThreadPoolBuildError>
-where
-    A: Send,
-    Sink: FnMut(A),
-{
-    let pool = match threads {
-        Some(n) => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build()?),
-        None => None,
-    };
-    let workers = pool
-        .as_ref()
-        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-    let wave = workers.max(1) * MORSELS_PER_THREAD;
-    let morsels = len.div_ceil(MORSEL_ROWS);
-    let run_morsel = |m: usize| {
-        let start = m * MORSEL_ROWS;
-        run(start..(start + MORSEL_ROWS).min(len))
-    };
-    let run_wave =
-        |range: Range<usize>| -> Vec<A> { range.into_par_iter().map(run_morsel).collect() };
-    let mut next = 0;
-    while next < morsels {
-        let end = (next + wave).min(morsels);
-        let results = match &pool {
-            Some(pool) => pool.install(|| run_wave(next..end)),
-            None => run_wave(next..end),
-        };
-        results.into_iter().for_each(&mut sink);
-        next = end;
-    }
-    Ok(())
 }
