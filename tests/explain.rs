@@ -261,3 +261,44 @@ proptest! {
         }
     }
 }
+
+/// Tags that each use the previous one twice: explaining the last stays linear in the
+/// number of tags (every rule's definition is shown and searched once).
+#[test]
+fn rules_used_many_times_are_explained_once() {
+    let mut rules =
+        String::from("profile { id: string, paid: bool, age: int }\ntag t0 = paid and age > 3\n");
+    for i in 1..60 {
+        rules.push_str(&format!(
+            "tag t{i} = t{} or (t{} and not paid)\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chain.corral"), &rules).unwrap();
+    std::fs::write(
+        dir.path().join("p.ndjson"),
+        "{\"id\":\"a\",\"paid\":false,\"age\":1}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_corral"))
+        .args([
+            "explain",
+            "chain.corral",
+            "--profiles",
+            "p.ndjson",
+            "--id",
+            "a",
+            "t59",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("(tag `t0`)").count(), 1, "{text}");
+    assert!(text.contains("explained above"), "{text}");
+    assert!(text.contains("needs `paid` = true; has false"), "{text}");
+    assert!(text.contains("needs `age` > 3; has 1"), "{text}");
+}

@@ -23,7 +23,7 @@
 //! Conditions are treated as independent: `count(pay) >= 3` and `count(pay) >= 5` are
 //! two conditions even though one implies the other.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::canon::canon;
 use super::tree::{At, show_value};
@@ -42,19 +42,20 @@ pub struct Need {
 }
 
 /// The smallest failing set of `expr` (a bool expression that is false), in source
-/// order, or `None` if no set makes it true.
+/// the order the explanation shows them, or `None` if no set makes it true.
 pub fn smallest_failing_set(at: &At<'_, '_>, expr: ExprId) -> Option<Vec<Need>> {
-    let best = fix(at, expr, true).into_iter().next()?;
+    let best = fix(at, expr, true, &mut HashMap::new())
+        .into_iter()
+        .next()?;
     let mut needs: Vec<(ExprId, bool)> = best
         .conditions
         .into_values()
         .filter(|c| c.flip)
         .map(|c| (c.expr, c.want))
         .collect();
-    needs.sort_by_key(|&(e, _)| {
-        let span = at.program().expr(e).span;
-        (span.file, span.start, e)
-    });
+    let mut order = Vec::new();
+    conditions_in_order(at.program(), expr, &mut HashSet::new(), &mut order);
+    needs.sort_by_key(|&(e, _)| order.iter().position(|&o| o == e));
     Some(
         needs
             .into_iter()
@@ -90,17 +91,29 @@ struct Candidate {
 /// [`CANDIDATES`]); empty if there is none. A candidate also records the conditions it
 /// keeps as they are, so that flipping a condition one part needs cannot silently
 /// break another part that needs it unchanged (`(paid or x) and not paid`).
-fn fix(at: &At<'_, '_>, expr: ExprId, want: bool) -> Vec<Candidate> {
+/// `memo` holds the answers so far: a rule used in many places is fixed once.
+fn fix(at: &At<'_, '_>, expr: ExprId, want: bool, memo: &mut Memo) -> Vec<Candidate> {
+    if let Some(known) = memo.get(&(expr, want)) {
+        return known.clone();
+    }
+    let found = fix_once(at, expr, want, memo);
+    memo.insert((expr, want), found.clone());
+    found
+}
+
+type Memo = HashMap<(ExprId, bool), Vec<Candidate>>;
+
+fn fix_once(at: &At<'_, '_>, expr: ExprId, want: bool, memo: &mut Memo) -> Vec<Candidate> {
     let program = at.program();
     match &program.expr(expr).kind {
-        ExprKind::Not(x) => fix(at, *x, !want),
+        ExprKind::Not(x) => fix(at, *x, !want, memo),
         ExprKind::And(xs) | ExprKind::Or(xs) => {
             let is_and = matches!(program.expr(expr).kind, ExprKind::And(_));
             if is_and == want {
                 // Every operand must get the value.
                 let mut acc = vec![Candidate::default()];
                 for &x in xs {
-                    let options = fix(at, x, want);
+                    let options = fix(at, x, want, memo);
                     let mut next: Vec<Candidate> = acc
                         .iter()
                         .flat_map(|a| options.iter().filter_map(move |b| union(a, b)))
@@ -114,13 +127,16 @@ fn fix(at: &At<'_, '_>, expr: ExprId, want: bool) -> Vec<Candidate> {
                 acc
             } else {
                 // One operand with the value is enough.
-                let mut all: Vec<Candidate> = xs.iter().flat_map(|&x| fix(at, x, want)).collect();
+                let mut all = Vec::new();
+                for &x in xs {
+                    all.extend(fix(at, x, want, memo));
+                }
                 cheapest(&mut all);
                 all
             }
         }
         _ => match bool_rule_body(program, expr) {
-            Some(body) => fix(at, body, want),
+            Some(body) => fix(at, body, want, memo),
             None => {
                 let flip = at.holds(expr) != want;
                 let condition = Condition { expr, want, flip };
@@ -159,6 +175,30 @@ fn union(a: &Candidate, b: &Candidate) -> Option<Candidate> {
         }
     }
     Some(out)
+}
+
+/// The conditions of `expr` as the explanation tree shows them, depth first.
+fn conditions_in_order(
+    program: &Program,
+    expr: ExprId,
+    seen: &mut HashSet<ExprId>,
+    out: &mut Vec<ExprId>,
+) {
+    if !seen.insert(expr) {
+        return;
+    }
+    match &program.expr(expr).kind {
+        ExprKind::Not(x) => conditions_in_order(program, *x, seen, out),
+        ExprKind::And(xs) | ExprKind::Or(xs) => {
+            for &x in xs {
+                conditions_in_order(program, x, seen, out);
+            }
+        }
+        _ => match bool_rule_body(program, expr) {
+            Some(body) => conditions_in_order(program, body, seen, out),
+            None => out.push(expr),
+        },
+    }
 }
 
 /// The definition behind a reference to a bool tag or a segment.
