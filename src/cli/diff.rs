@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::explain::error;
+use super::explain::{error, write_stdout};
 use super::{Failure, Format, Outcome, parse_now, report};
 use crate::check::suggest::closest;
 use crate::data::{self, DataError, LoadOptions, Profiles};
@@ -94,12 +94,12 @@ pub fn run(args: Args) -> Outcome {
         args.old.display().to_string(),
         args.new.display().to_string(),
     );
-    match args.format {
-        DiffFormat::Human => print!("{}", render::human(&report, &old_name, &new_name)),
-        DiffFormat::Json => println!("{}", render::json(&report, &old_name, &new_name)),
-        DiffFormat::Markdown => print!("{}", render::markdown(&report, &old_name, &new_name)),
-    }
-    let mut outcome = Ok(());
+    let text = match args.format {
+        DiffFormat::Human => render::human(&report, &old_name, &new_name),
+        DiffFormat::Json => format!("{}\n", render::json(&report, &old_name, &new_name)),
+        DiffFormat::Markdown => render::markdown(&report, &old_name, &new_name),
+    };
+    let mut outcome = write_stdout(&text);
     for name in &args.fail_on_change {
         for rule in report.rules.iter().filter(|r| &r.name == name) {
             if rule.fails_guard() {

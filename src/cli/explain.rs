@@ -1,6 +1,7 @@
 //! `corral explain RULES --profiles P --id ID [NAME...]`: why one profile is or is not
 //! in a segment, or has a tag's value.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Failure, Format, Outcome, parse_now, report};
@@ -67,11 +68,25 @@ pub fn run(args: Args) -> Outcome {
     };
     let now = args.now.unwrap_or_else(crate::time::now);
     let explained = explain::explain(&program, profiles, row, now, &rules);
-    match args.format {
-        Format::Human => print!("{}", render::human(&program, &args.id, now, &explained)),
-        Format::Json => println!("{}", render::json(&program, &args.id, now, &explained)),
+    let text = match args.format {
+        Format::Human => render::human(&program, &args.id, now, &explained),
+        Format::Json => format!("{}\n", render::json(&program, &args.id, now, &explained)),
+    };
+    write_stdout(&text)
+}
+
+/// Prints the command's output; a closed pipe (`corral explain ... | head`) is not an
+/// error.
+pub(super) fn write_stdout(text: &str) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            Err(Failure::Usage)
+        }
     }
-    Ok(())
 }
 
 /// The named tags and segments; a name that is neither is a usage error.
