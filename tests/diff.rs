@@ -160,3 +160,158 @@ fn missing_files_are_usage_errors() {
     let out = corral(&["diff", OLD, NEW, "--profiles", "nope.ndjson"]);
     assert_eq!(code(&out), 2);
 }
+
+mod meaning {
+    use corral::compile::compile_source;
+    use corral::data::{LoadOptions, ndjson};
+    use corral::diff::{Results, Side, Status, diff};
+    use corral::ir::Program;
+
+    fn program(text: &str) -> Program {
+        let compiled = compile_source("rules.corral", text);
+        assert!(
+            !compiled.diagnostics.has_errors(),
+            "{}",
+            compiled.diagnostics.render_human(false)
+        );
+        compiled.program.unwrap()
+    }
+
+    /// The status of every rule, comparing `old` with `new` on `sample` (NDJSON).
+    fn statuses(old: &str, new: &str, sample: &str) -> Vec<(String, Status, Results)> {
+        let (old, new) = (program(old), program(new));
+        let load = |p: &Program| {
+            ndjson::load(sample.as_bytes(), &p.schema, &LoadOptions::default())
+                .unwrap()
+                .profiles
+        };
+        let (old_profiles, new_profiles) = (load(&old), load(&new));
+        let report = diff(
+            Side {
+                program: &old,
+                profiles: &old_profiles,
+            },
+            Side {
+                program: &new,
+                profiles: &new_profiles,
+            },
+            0,
+        );
+        report
+            .rules
+            .into_iter()
+            .map(|r| (r.name, r.status, r.results))
+            .collect()
+    }
+
+    const SCHEMA: &str =
+        "profile { id: string, a: bool, b: bool, c: bool, n: int, p: enum(x, y) }\n";
+    const SAMPLE: &str = "{\"id\":\"1\",\"a\":true,\"b\":true,\"c\":false,\"n\":5,\"p\":\"x\"}\n{\"id\":\"2\",\"a\":true,\"b\":true,\"c\":true,\"n\":1,\"p\":\"y\"}\n";
+
+    fn status_of(old: &str, new: &str) -> Status {
+        let found = statuses(&format!("{SCHEMA}{old}"), &format!("{SCHEMA}{new}"), SAMPLE);
+        found.into_iter().next().unwrap().1
+    }
+
+    #[test]
+    fn layout_grouping_and_constant_names_are_not_changes() {
+        assert_eq!(
+            status_of(
+                "segment s = a and b and c",
+                "segment s =\n  a AND (b and c)"
+            ),
+            Status::Unchanged
+        );
+        assert_eq!(
+            status_of("segment s = a, b, c", "segment s = a and b and c"),
+            Status::Unchanged
+        );
+        assert_eq!(
+            status_of(
+                "let k = 3\nsegment s = n >= k",
+                "let limit = 1 + 2\nsegment s = n >= limit"
+            ),
+            Status::Unchanged
+        );
+        assert_eq!(
+            status_of("segment s = x", "segment s = p == x"),
+            Status::Unchanged
+        );
+    }
+
+    #[test]
+    fn different_meanings_are_changes() {
+        assert_eq!(
+            status_of("segment s = a and b", "segment s = b and a"),
+            Status::Changed
+        );
+        assert_eq!(
+            status_of("segment s = n >= 3", "segment s = n > 3"),
+            Status::Changed
+        );
+        assert_eq!(status_of("segment s = x", "segment s = y"), Status::Changed);
+        assert_eq!(
+            status_of(
+                "tag t = n\nsegment s = t > 1",
+                "tag t = n + 1\nsegment s = t > 1"
+            ),
+            Status::Changed
+        );
+    }
+
+    #[test]
+    fn a_schema_change_under_the_same_text_is_a_change() {
+        let old = "profile { id: string, p: enum(x, y) }\nsegment s = p == x\n";
+        let new = "profile { id: string, p: enum(x, y, z) }\nsegment s = p == x\n";
+        let found = statuses(old, new, "{\"id\":\"1\",\"p\":\"x\"}\n");
+        assert_eq!(found[0].1, Status::Changed);
+        assert!(!found[0].2.differ());
+    }
+
+    #[test]
+    fn users_of_a_changed_rule_say_so() {
+        let found = statuses(
+            &format!("{SCHEMA}tag big = n > 3\ntag bigger = big and a\nsegment s = bigger"),
+            &format!("{SCHEMA}tag big = n > 0\ntag bigger = big and a\nsegment s = bigger"),
+            SAMPLE,
+        );
+        let names: Vec<(&str, &Status)> = found.iter().map(|(n, s, _)| (n.as_str(), s)).collect();
+        assert_eq!(
+            names,
+            [
+                ("big", &Status::Changed),
+                ("bigger", &Status::UsesChanged(vec!["big".into()])),
+                ("s", &Status::UsesChanged(vec!["big".into()])),
+            ]
+        );
+        match &found[2].2 {
+            Results::Membership {
+                entered,
+                left,
+                entered_examples,
+                ..
+            } => {
+                assert_eq!((*entered, *left), (1, 0));
+                assert_eq!(entered_examples, &["2".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn valued_tags_report_transitions() {
+        let found = statuses(
+            &format!("{SCHEMA}tag size = case {{ n > 3 => \"big\" else => \"small\" }}"),
+            &format!("{SCHEMA}tag size = case {{ n > 0 => \"big\" else => \"small\" }}"),
+            SAMPLE,
+        );
+        assert_eq!(
+            found[0].2,
+            Results::Valued {
+                changed: 1,
+                transitions: vec![("small".into(), "big".into(), 1)],
+                examples: vec!["2".into()],
+            }
+        );
+    }
+}

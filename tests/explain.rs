@@ -15,9 +15,12 @@ use std::process::{Command, Output};
 use corral::compile::compile_source;
 use corral::data::{LoadOptions, ndjson};
 use corral::eval::Interpreter;
+use corral::explain::Node;
+use corral::explain::events::Status;
 use corral::explain::needs::{forced, holds_with};
 use corral::explain::tree::At;
 use corral::ir::RuleRef;
+use corral::ir::{AggFunc, ExprKind};
 use corral::schema::Type;
 use corral::value::Value;
 use proptest::prelude::*;
@@ -197,6 +200,27 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Every `count` node's value is the number of events listed as counted, and every
+/// `exists` node's is whether there is one.
+fn counts_agree(program: &corral::ir::Program, node: &Node) -> Result<(), TestCaseError> {
+    if let (Some(seen), ExprKind::Aggregate(agg)) = (&node.events, &program.expr(node.expr).kind) {
+        let counted = seen.of(Status::Counted).count();
+        match agg.func {
+            AggFunc::Count => {
+                prop_assert_eq!(&node.value, &Value::Int(counted as i64), "{}", node.text)
+            }
+            AggFunc::Exists => {
+                prop_assert_eq!(&node.value, &Value::Bool(counted > 0), "{}", node.text)
+            }
+            _ => {}
+        }
+    }
+    for child in &node.children {
+        counts_agree(program, child)?;
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -239,6 +263,7 @@ proptest! {
                         explained.name, explained.value, expected, rs.source
                     );
                     prop_assert!(same_value(&explained.tree.value, &interpreter.eval_expr(&profiles, row, now, None, body)));
+                    counts_agree(&program, &explained.tree)?;
                     if ty != Type::Bool || expected.truthy() {
                         prop_assert_eq!(explained.needs.as_deref().map(<[_]>::len), Some(0));
                         continue;
