@@ -34,6 +34,8 @@ pub struct Side<'a> {
 pub struct Report {
     /// Profiles in the sample.
     pub profiles: usize,
+    /// The reference time both versions were evaluated at.
+    pub now: i64,
     /// Every tag, then every segment: the old version's in its order, then the added.
     pub rules: Vec<RuleDiff>,
 }
@@ -115,7 +117,8 @@ impl RuleDiff {
 pub fn diff(old: Side<'_>, new: Side<'_>, now: i64) -> Report {
     let old_values = evaluate(old, now);
     let new_values = evaluate(new, now);
-    // Rows pair up by id; the same file loaded twice gives the same order.
+    // The same file loaded twice gives the same rows in the same order; pair by id
+    // (the first row with it) only where that does not hold.
     let new_rows: HashMap<&str, usize> = new
         .profiles
         .ids
@@ -129,7 +132,10 @@ pub fn diff(old: Side<'_>, new: Side<'_>, now: i64) -> Report {
         .ids
         .iter()
         .enumerate()
-        .map(|(i, id)| (i, new_rows.get(&**id).copied()))
+        .map(|(i, id)| match new.profiles.ids.get(i) {
+            Some(same) if same == id => (i, Some(i)),
+            _ => (i, new_rows.get(&**id).copied()),
+        })
         .collect();
 
     let mut keys: Vec<(RuleRef, Option<RuleRef>, Option<RuleRef>)> = Vec::new();
@@ -199,6 +205,7 @@ pub fn diff(old: Side<'_>, new: Side<'_>, now: i64) -> Report {
         .collect();
     Report {
         profiles: old.profiles.len(),
+        now,
         rules,
     }
 }

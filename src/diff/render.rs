@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value as Json, json};
 
 use super::{Report, Results, RuleDiff, Status};
+use crate::time::format_rfc3339;
 
 /// What a rule's change amounts to, in words: "definition changed; results differ".
 fn verdict(rule: &RuleDiff) -> String {
@@ -56,9 +57,10 @@ fn movement(rule: &RuleDiff) -> String {
 /// Text for people: every rule that is not unchanged, then how many are.
 pub fn human(report: &Report, old: &str, new: &str) -> String {
     let mut out = format!(
-        "{old} -> {new} on {} profile{}\n",
+        "{old} -> {new} on {} profile{} at {}\n",
         report.profiles,
-        if report.profiles == 1 { "" } else { "s" }
+        if report.profiles == 1 { "" } else { "s" },
+        format_rfc3339(report.now)
     );
     let mut unchanged = 0;
     for rule in &report.rules {
@@ -159,17 +161,24 @@ pub fn json(report: &Report, old: &str, new: &str) -> Json {
             object
         })
         .collect();
-    json!({ "old": old, "new": new, "profiles": report.profiles, "rules": rules })
+    json!({
+        "old": old,
+        "new": new,
+        "profiles": report.profiles,
+        "now": format_rfc3339(report.now),
+        "rules": rules,
+    })
 }
 
 /// A Markdown table of the rules that changed, examples in collapsed details.
 pub fn markdown(report: &Report, old: &str, new: &str) -> String {
     let mut out = format!(
-        "### corral diff: `{}` → `{}`\n\nOn a sample of {} profile{}.\n\n",
+        "### corral diff: `{}` → `{}`\n\nOn a sample of {} profile{} at {}.\n\n",
         md(old),
         md(new),
         report.profiles,
-        if report.profiles == 1 { "" } else { "s" }
+        if report.profiles == 1 { "" } else { "s" },
+        format_rfc3339(report.now)
     );
     let shown: Vec<&RuleDiff> = report
         .rules
