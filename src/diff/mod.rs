@@ -255,20 +255,6 @@ fn uses(program: &Program, rule: RuleRef) -> Vec<RuleRef> {
 /// Every expression `expr` reads directly, filters and windows included.
 fn operands(program: &Program, expr: ExprId) -> Vec<ExprId> {
     match &program.expr(expr).kind {
-        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => vec![*x],
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.clone(),
-        ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => vec![*lhs, *rhs],
-        ExprKind::InList { subject, .. }
-        | ExprKind::Matches { subject, .. }
-        | ExprKind::Is { subject, .. } => vec![*subject],
-        ExprKind::SetContains { set: a, elem: b } | ExprKind::StrContains { text: a, part: b } => {
-            vec![*a, *b]
-        }
-        ExprKind::Case { arms, default } => arms
-            .iter()
-            .flat_map(|&(c, v)| [c, v])
-            .chain(*default)
-            .collect(),
         ExprKind::Aggregate(agg) => {
             let window = match agg.window {
                 Window::All => None,
@@ -276,7 +262,7 @@ fn operands(program: &Program, expr: ExprId) -> Vec<ExprId> {
             };
             agg.filter.into_iter().chain(window).collect()
         }
-        _ => Vec::new(),
+        kind => crate::explain::tree::parts(kind),
     }
 }
 

@@ -13,17 +13,18 @@ use crate::value::Value;
 /// The canonical text of `expr`.
 pub fn canon(program: &Program, expr: ExprId) -> String {
     let mut out = String::new();
-    write(program, expr, &mut out);
+    write(program, expr, None, &mut out);
     out
 }
 
-fn write(program: &Program, expr: ExprId, out: &mut String) {
+/// `event` is the event type of the enclosing aggregate, whose properties a filter reads.
+fn write(program: &Program, expr: ExprId, event: Option<EventId>, out: &mut String) {
     let node = program.expr(expr);
     let schema = &program.schema;
     let list = |out: &mut String, xs: &[ExprId]| {
         for &x in xs {
             out.push(' ');
-            write(program, x, out);
+            write(program, x, event, out);
         }
     };
     match &node.kind {
@@ -58,11 +59,12 @@ fn write(program: &Program, expr: ExprId, out: &mut String) {
         ExprKind::Start => out.push_str("start"),
         ExprKind::EventAt => out.push_str("(event at)"),
         ExprKind::EventProp(p) => {
-            let _ = write!(out, "(event {} {})", p.0, type_name(program, node.ty));
+            let name = event.map_or("?", |e| prop_name(program, e, *p));
+            let _ = write!(out, "(event .{name} {})", type_name(program, node.ty));
         }
-        ExprKind::Not(x) => unary("not", program, *x, out),
-        ExprKind::Neg(x) => unary("neg", program, *x, out),
-        ExprKind::ToFloat(x) => unary("float", program, *x, out),
+        ExprKind::Not(x) => unary("not", program, *x, event, out),
+        ExprKind::Neg(x) => unary("neg", program, *x, event, out),
+        ExprKind::ToFloat(x) => unary("float", program, *x, event, out),
         ExprKind::And(_) | ExprKind::Or(_) => {
             let is_and = matches!(node.kind, ExprKind::And(_));
             let mut flat = Vec::new();
@@ -131,19 +133,18 @@ fn write(program: &Program, expr: ExprId, out: &mut String) {
             }
             if let Some(filter) = agg.filter {
                 // Inside the filter, properties are of this aggregate's event.
-                let mut text = String::new();
-                write(program, filter, &mut text);
-                let _ = write!(out, " where {}", name_props(program, agg.event, &text));
+                out.push_str(" where ");
+                write(program, filter, Some(agg.event), out);
             }
             match agg.window {
                 Window::All => {}
                 Window::Within(d) => {
                     out.push_str(" within ");
-                    write(program, d, out);
+                    write(program, d, event, out);
                 }
                 Window::Since(t) => {
                     out.push_str(" since ");
-                    write(program, t, out);
+                    write(program, t, event, out);
                 }
             }
             out.push(')');
@@ -162,9 +163,9 @@ fn write(program: &Program, expr: ExprId, out: &mut String) {
     }
 }
 
-fn unary(name: &str, program: &Program, x: ExprId, out: &mut String) {
+fn unary(name: &str, program: &Program, x: ExprId, event: Option<EventId>, out: &mut String) {
     let _ = write!(out, "({name} ");
-    write(program, x, out);
+    write(program, x, event, out);
     out.push(')');
 }
 
@@ -175,21 +176,6 @@ fn flatten(program: &Program, expr: ExprId, is_and: bool, out: &mut Vec<ExprId>)
         ExprKind::Or(xs) if !is_and => xs.iter().for_each(|&x| flatten(program, x, is_and, out)),
         _ => out.push(expr),
     }
-}
-
-/// `(event 3 float)` to `(event amount float)` for the properties of `event`. A
-/// property is written with its index first so that the aggregate, which knows the
-/// event type, names it.
-fn name_props(program: &Program, event: EventId, text: &str) -> String {
-    let Some(def) = program.schema.events.get(event.0 as usize) else {
-        return text.to_string();
-    };
-    let mut text = text.to_string();
-    // Longest index first, so `(event 1` does not rewrite `(event 12`.
-    for (i, prop) in def.props.iter().enumerate().rev() {
-        text = text.replace(&format!("(event {i} "), &format!("(event .{} ", prop.name));
-    }
-    text
 }
 
 fn event_name(program: &Program, event: EventId) -> &str {

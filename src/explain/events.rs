@@ -107,36 +107,17 @@ pub fn seen(at: &At<'_, '_>, agg: &Aggregate) -> EventsSeen {
 /// The event properties `expr` reads, in first-read order (not those of a nested
 /// aggregate, which reads its own events).
 fn props_read(program: &Program, expr: ExprId, out: &mut Vec<PropId>) {
-    let node = program.expr(expr);
-    match &node.kind {
-        ExprKind::EventProp(p) if !out.contains(p) => out.push(*p),
+    match &program.expr(expr).kind {
+        ExprKind::EventProp(p) => {
+            if !out.contains(p) {
+                out.push(*p);
+            }
+        }
         ExprKind::Aggregate(_) => {}
-        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => props_read(program, *x, out),
-        ExprKind::And(xs) | ExprKind::Or(xs) => {
-            for &x in xs {
-                props_read(program, x, out);
+        kind => {
+            for part in super::tree::parts(kind) {
+                props_read(program, part, out);
             }
         }
-        ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => {
-            props_read(program, *lhs, out);
-            props_read(program, *rhs, out);
-        }
-        ExprKind::InList { subject, .. }
-        | ExprKind::Matches { subject, .. }
-        | ExprKind::Is { subject, .. } => props_read(program, *subject, out),
-        ExprKind::SetContains { set: a, elem: b } | ExprKind::StrContains { text: a, part: b } => {
-            props_read(program, *a, out);
-            props_read(program, *b, out);
-        }
-        ExprKind::Case { arms, default } => {
-            for &(c, v) in arms {
-                props_read(program, c, out);
-                props_read(program, v, out);
-            }
-            if let Some(d) = default {
-                props_read(program, *d, out);
-            }
-        }
-        _ => {}
     }
 }

@@ -130,7 +130,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             return node;
         }
         if deeper {
-            for child in children(&def.kind) {
+            for child in parts(&def.kind) {
                 if !matches!(program.expr(child).kind, ExprKind::Const(_) | ExprKind::Now) {
                     node.children.push(self.node(child, depth + 1));
                 }
@@ -140,9 +140,9 @@ impl<'a, 'p> Builder<'a, 'p> {
     }
 }
 
-/// The parts of an expression whose values explain it (not an aggregate's filter,
-/// which has a value per event, not one).
-fn children(kind: &ExprKind) -> Vec<ExprId> {
+/// The operands of an expression, in source order (not an aggregate's filter or
+/// window: the filter has a value per event, not one).
+pub(crate) fn parts(kind: &ExprKind) -> Vec<ExprId> {
     match kind {
         ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => vec![*x],
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.clone(),
