@@ -315,3 +315,43 @@ mod meaning {
         );
     }
 }
+
+mod aggregates {
+    use corral::compile::compile_source;
+    use corral::explain::canon::canon;
+
+    /// Whether segment `s` means the same in both versions.
+    fn same(old: &str, new: &str) -> bool {
+        let schema = "profile { id: string }\nevent pay { amount: float, coupon: string }\nevent view { amount: float }\n";
+        let canon_of = |body: &str| {
+            let program = compile_source("r.corral", &format!("{schema}segment s = {body}\n"))
+                .program
+                .unwrap();
+            canon(&program, program.segments[0].body)
+        };
+        canon_of(old) == canon_of(new)
+    }
+
+    #[test]
+    fn filters_windows_and_events_are_part_of_the_meaning() {
+        assert!(same(
+            "exists(pay where amount > 3 within 7d)",
+            "exists( pay where amount>3 within 7d )"
+        ));
+        assert!(same("exists(pay within 7d)", "exists(pay within 168h)"));
+        assert!(!same(
+            "exists(pay where amount > 3)",
+            "exists(pay where amount > 4)"
+        ));
+        assert!(!same("exists(pay within 7d)", "exists(pay within 8d)"));
+        assert!(!same(
+            "exists(pay where amount > 3)",
+            "exists(view where amount > 3)"
+        ));
+        assert!(!same("sum(pay.amount) > 3", "max(pay.amount) > 3"));
+        assert!(!same(
+            "count(pay where coupon is present) > 0",
+            "count(pay where coupon is missing) > 0"
+        ));
+    }
+}

@@ -327,3 +327,53 @@ fn rules_used_many_times_are_explained_once() {
     assert!(text.contains("needs `paid` = true; has false"), "{text}");
     assert!(text.contains("needs `age` > 3; has 1"), "{text}");
 }
+
+/// The smallest failing set of segment `s` for the one profile in `row`, as text.
+fn needs_of(rules: &str, row: &str) -> Option<Vec<String>> {
+    let program = compile_source("rules.corral", rules).program.unwrap();
+    let profiles = ndjson::load(row.as_bytes(), &program.schema, &LoadOptions::default())
+        .unwrap()
+        .profiles;
+    let rule = corral::explain::find_rule(&program, "s").unwrap();
+    let explained = corral::explain::explain(&program, &profiles, 0, 0, &[rule]);
+    explained[0]
+        .needs
+        .as_ref()
+        .map(|needs| needs.iter().map(|n| n.text.clone()).collect())
+}
+
+#[test]
+fn the_smallest_failing_set_as_documented() {
+    let schema = "profile { id: string, paid: bool, vip: bool, age: int, p: enum(x, y) }\n";
+    let row = "{\"id\":\"a\",\"paid\":false,\"vip\":false,\"age\":15,\"p\":\"y\"}\n";
+    let needs = |body: &str| needs_of(&format!("{schema}segment s = {body}\n"), row);
+    // `and`: every false operand; `not` flips what is needed.
+    assert_eq!(
+        needs("not paid and vip and age >= 18 and x"),
+        Some(vec![
+            "needs `vip` = true; has false".into(),
+            "needs `age` >= 18; has 15".into(),
+            "needs `p` == x; has y".into(),
+        ])
+    );
+    // `or`: the cheapest branch, the first among equals.
+    assert_eq!(
+        needs("(vip and age > 20) or paid or age > 30"),
+        Some(vec!["needs `paid` = true; has false".into()])
+    );
+    // A condition another part needs unchanged is not flipped.
+    assert_eq!(
+        needs("(paid or vip) and not paid"),
+        Some(vec!["needs `vip` = true; has false".into()])
+    );
+    assert_eq!(
+        needs("not (age < 18)"),
+        Some(vec!["needs `age` >= 18; has 15".into()])
+    );
+    assert_eq!(needs("paid and not paid"), None);
+    let missing = "{\"id\":\"a\"}\n";
+    assert_eq!(
+        needs_of(&format!("{schema}segment s = age is present\n"), missing),
+        Some(vec!["needs `age` present; missing".into()])
+    );
+}
