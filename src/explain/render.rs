@@ -96,15 +96,68 @@ fn node_lines(program: &Program, node: &Node, depth: usize, out: &mut String) {
     };
     out.push_str(&format!(
         "{pad}{} = {}{rule}\n",
-        one_line(&node.text),
+        shortened(&one_line(&node.text)),
         show_value(program, &node.value, node.ty)
     ));
     if let Some(events) = &node.events {
         event_lines(program, events, depth + 1, out);
     }
+    let chosen = chosen_arm(program, node);
     for child in visible_children(node) {
-        node_lines(program, child, depth + 1, out);
+        let mut lines = String::new();
+        node_lines(program, child, depth + 1, &mut lines);
+        if Some(child.expr) == chosen
+            && let Some(end) = lines.find('\n')
+        {
+            lines.insert_str(
+                end,
+                "   (the first true condition: its arm gives the value)",
+            );
+        }
+        out.push_str(&lines);
     }
+    if unmatched_default(program, node) {
+        out.push_str(&format!(
+            "{pad}  else => {}   (no condition is true)\n",
+            show_value(program, &node.value, node.ty)
+        ));
+    }
+}
+
+/// For a `case` where no condition is true, its `else` if the tree leaves it out (a
+/// constant).
+fn unmatched_default(program: &Program, node: &Node) -> bool {
+    let crate::ir::ExprKind::Case {
+        default: Some(default),
+        ..
+    } = &program.expr(node.expr).kind
+    else {
+        return false;
+    };
+    let shown = node.children.iter().any(|c| c.expr == *default);
+    chosen_arm(program, node).is_none() && !shown
+}
+
+/// For a `case`, the condition of the arm that gives the value.
+fn chosen_arm(program: &Program, node: &Node) -> Option<crate::ir::ExprId> {
+    let crate::ir::ExprKind::Case { arms, .. } = &program.expr(node.expr).kind else {
+        return None;
+    };
+    let conditions: Vec<_> = arms.iter().map(|&(cond, _)| cond).collect();
+    node.children
+        .iter()
+        .find(|c| conditions.contains(&c.expr) && c.value.truthy())
+        .map(|c| c.expr)
+}
+
+/// A long expression (a whole `case`) cut to a line; its parts follow on their own.
+fn shortened(text: &str) -> String {
+    const MAX: usize = 100;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX - 4).collect();
+    format!("{cut} ...")
 }
 
 fn event_lines(program: &Program, seen: &EventsSeen, depth: usize, out: &mut String) {
