@@ -355,3 +355,20 @@ mod aggregates {
         ));
     }
 }
+
+#[test]
+fn a_sample_that_does_not_fit_one_schema_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.corral");
+    std::fs::write(
+        &new,
+        "profile { id: string, platform: int }\nsegment s = platform > 1\n",
+    )
+    .unwrap();
+    let out = corral(&["diff", OLD, new.to_str().unwrap(), "--profiles", PROFILES]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("platform"), "{err}");
+    assert!(err.contains("was read with the schema of"), "{err}");
+    assert!(err.contains("new.corral"), "{err}");
+}

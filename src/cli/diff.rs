@@ -76,8 +76,8 @@ pub fn run(args: Args) -> Outcome {
             return Err(Failure::Usage);
         }
     }
-    let old_profiles = load(&args.profiles, &old, diagnostics_format)?;
-    let new_profiles = load(&args.profiles, &new, diagnostics_format)?;
+    let old_profiles = load(&args.profiles, (&args.old, &old), diagnostics_format)?;
+    let new_profiles = load(&args.profiles, (&args.new, &new), diagnostics_format)?;
     let now = args.now.unwrap_or_else(crate::time::now);
     let report = diff::diff(
         Side {
@@ -128,8 +128,9 @@ fn summary(results: &diff::Results) -> String {
     }
 }
 
-/// The sample with one version's schema.
-fn load(path: &Path, program: &Program, format: Format) -> Result<Profiles, Failure> {
+/// The sample with one version's schema (`rules`: that version's path and program).
+fn load(path: &Path, rules: (&Path, &Program), format: Format) -> Result<Profiles, Failure> {
+    let (rules_path, program) = rules;
     let options = LoadOptions {
         skip_bad: false,
         source_name: path.display().to_string(),
@@ -138,6 +139,13 @@ fn load(path: &Path, program: &Program, format: Format) -> Result<Profiles, Fail
         Ok(loaded) => Ok(loaded.profiles),
         Err(e) => {
             report::print_data_error(&e, format, "error");
+            if format == Format::Human {
+                eprintln!(
+                    "note: `{}` was read with the schema of `{}`",
+                    path.display(),
+                    rules_path.display()
+                );
+            }
             Err(match e {
                 DataError::Io { .. } => Failure::Usage,
                 _ => Failure::Rules,
