@@ -85,7 +85,8 @@ fn markdown() {
 fn an_unchanged_guard_passes() {
     let out = diff(&["--fail-on-change", "ios_follow_unpaid", "promo_cart"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // (Warnings about the fixture's rules may be on stderr; no guard failure is.)
+    assert!(!stderr(&out).contains("guarded"), "{}", stderr(&out));
 }
 
 #[test]
