@@ -19,7 +19,7 @@ mod expr;
 mod fold;
 mod graph;
 mod items;
-mod suggest;
+pub(crate) mod suggest;
 
 use std::collections::HashMap;
 use std::sync::Arc;
