@@ -8,6 +8,7 @@ pub mod compile;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
 #[cfg(feature = "jit")]
 #[allow(unsafe_code)]
