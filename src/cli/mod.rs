@@ -40,6 +40,10 @@ pub enum Format {
     Human,
     /// One JSON object per line: code, severity, message, file, line, column, span, help
     Json,
+    /// One SARIF 2.1.0 log (for code-scanning UIs)
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`), one per line
+    Github,
 }
 
 /// What went wrong, as an exit code.
