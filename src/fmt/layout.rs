@@ -614,7 +614,22 @@ impl Layout<'_> {
             rights.push(rhs.as_ref());
             first = lhs;
         }
+        // A looser chain that starts with a tighter one (`a and b or c`) indents the
+        // inner chain's breaks one level more, so the operators show the nesting.
+        let nested = first.span.start == expr.span.start
+            && matches!(
+                first.kind,
+                ExprKind::Binary {
+                    op: BinaryOp::And | BinaryOp::Or,
+                    ..
+                }
+            );
         let first = self.expr(first);
+        let first = if nested {
+            Doc::Indent(vec![first])
+        } else {
+            first
+        };
         let mut rest = Vec::new();
         for operand in rights.into_iter().rev() {
             rest.push(Doc::Line);

@@ -53,7 +53,7 @@ fn long_bodies_break_before_operators() {
         .join(" and ");
     let out = stable(&format!("segment s = {long} or z"));
     assert!(out.starts_with("segment s = field_0\n"), "{out}");
-    assert!(out.contains("\n  and field_1\n"), "{out}");
+    assert!(out.contains("\n    and field_1\n"), "{out}");
     assert!(out.ends_with("\n  or z\n"), "{out}");
     assert!(out.lines().all(|l| l.len() <= WIDTH), "{out}");
 }
@@ -101,4 +101,11 @@ fn a_file_that_does_not_parse_is_refused() {
 fn empty_and_comment_only_files() {
     assert_eq!(stable(""), "");
     assert_eq!(stable("\n\n# only\n\n"), "# only\n");
+}
+
+#[test]
+fn a_nested_chain_is_indented_under_its_operator() {
+    let a = "a_name_long_enough_that_two_of_them_do_not_fit_on_one_line";
+    let out = stable(&format!("tag t = {a} and {a}_2 or c and d"));
+    assert_eq!(out, format!("tag t = {a}\n    and {a}_2\n  or c and d\n"));
 }
