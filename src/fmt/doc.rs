@@ -141,7 +141,9 @@ impl Output {
 
     fn text(&mut self, indent: usize, s: &str) {
         if self.ended_by_comment && !s.trim().is_empty() {
+            // The layout planned no break here: continue the construct one level in.
             self.newline(indent);
+            self.line.push_str(&" ".repeat(indent + INDENT));
         }
         if self.line.is_empty() && !s.trim().is_empty() {
             self.line.push_str(&" ".repeat(indent));

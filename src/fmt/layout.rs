@@ -256,8 +256,9 @@ impl Layout<'_> {
 
     /// `{ item ... }` with one item per line.
     fn block<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Self, &T) -> Doc) -> Doc {
+        let commented = self.peek().trailing.is_some();
         let open = self.word("{");
-        if items.is_empty() && self.peek().leading.is_empty() {
+        if items.is_empty() && !commented && self.peek().leading.is_empty() {
             return Doc::Concat(vec![open, self.word("}")]);
         }
         let mut body = Vec::new();
@@ -276,8 +277,9 @@ impl Layout<'_> {
         items: &[T],
         mut each: impl FnMut(&mut Self, &T) -> Doc,
     ) -> Doc {
+        let commented = self.peek().trailing.is_some();
         let open = self.word("{");
-        if items.is_empty() && self.peek().leading.is_empty() {
+        if items.is_empty() && !commented && self.peek().leading.is_empty() {
             return Doc::Concat(vec![open, self.word("}")]);
         }
         let mut body = Vec::new();
@@ -304,20 +306,21 @@ impl Layout<'_> {
         match &ty.kind {
             TypeExprKind::Named(name) => self.leaf(name.span),
             TypeExprKind::Enum(variants) => {
-                let mut docs = vec![self.word("enum"), self.word("(")];
+                let keyword = self.word("enum");
+                let open = self.word("(");
+                let mut body = vec![Doc::Soft];
                 for (i, variant) in variants.iter().enumerate() {
-                    docs.push(self.leaf(variant.span));
+                    body.push(self.leaf(variant.span));
+                    let last = i + 1 == variants.len();
                     if self.peek().kind == Kind::Comma {
-                        if i + 1 < variants.len() {
-                            docs.push(self.tok());
-                            docs.push(Doc::Line);
-                        } else {
-                            docs.push(self.drop_tok());
-                        }
+                        body.push(if last { self.drop_tok() } else { self.tok() });
+                    }
+                    if !last {
+                        body.push(Doc::Line);
                     }
                 }
-                docs.push(self.word(")"));
-                group(docs)
+                let close = self.close(Doc::Soft);
+                group(vec![keyword, open, Doc::Indent(body), close])
             }
             TypeExprKind::Set(element) => {
                 let set = self.word("set");
@@ -475,14 +478,18 @@ impl Layout<'_> {
     /// `[a, b]` on one line when it fits, else one element per line with a comma
     /// after each.
     fn list<T>(&mut self, elements: &[T], mut each: impl FnMut(&mut Self, &T) -> Doc) -> Doc {
+        let commented = self.peek().trailing.is_some();
         let open = self.word("[");
-        if elements.is_empty() && self.peek().leading.is_empty() {
+        if elements.is_empty() && !commented && self.peek().leading.is_empty() {
             return Doc::Concat(vec![open, self.word("]")]);
         }
         let mut body = vec![Doc::Soft];
         for (i, element) in elements.iter().enumerate() {
             body.push(each(self, element));
             let last = i + 1 == elements.len();
+            if last {
+                body.push(Doc::IfBroken(","));
+            }
             if self.peek().kind == Kind::Comma {
                 body.push(if last { self.drop_tok() } else { self.tok() });
             }
@@ -490,7 +497,6 @@ impl Layout<'_> {
                 body.push(Doc::Line);
             }
         }
-        body.push(Doc::IfBroken(","));
         let close = self.close(Doc::Soft);
         group(vec![open, Doc::Indent(body), close])
     }

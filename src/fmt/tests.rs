@@ -41,7 +41,7 @@ fn comments_stay_where_they_were() {
     let out = stable(text);
     assert_eq!(
         out,
-        "# header\n\n# about a\ntag a = x # why\n\n# about b\ntag b = a\n  and # mid\n  y\n# end\n"
+        "# header\n\n# about a\ntag a = x # why\n\n# about b\ntag b = a\n  and # mid\n    y\n# end\n"
     );
 }
 
@@ -108,4 +108,15 @@ fn a_nested_chain_is_indented_under_its_operator() {
     let a = "a_name_long_enough_that_two_of_them_do_not_fit_on_one_line";
     let out = stable(&format!("tag t = {a} and {a}_2 or c and d"));
     assert_eq!(out, format!("tag t = {a}\n    and {a}_2\n  or c and d\n"));
+}
+
+#[test]
+fn comments_inside_small_constructs_keep_them_readable() {
+    let out = stable(
+        "profile { e: enum( # in\n A, # a\n B) }\nevent ev { # none yet\n}\nlet l = [ # list\n 1, # one\n]\n",
+    );
+    assert_eq!(
+        out,
+        "profile {\n  e: enum( # in\n    A, # a\n    B\n  )\n}\n\nevent ev { # none yet\n}\nlet l = [ # list\n  1, # one\n]\n"
+    );
 }
