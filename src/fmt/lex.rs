@@ -56,9 +56,9 @@ pub struct Token {
     pub blank_before: bool,
 }
 
-/// The tokens of `text`, ending with a [`Kind::Comment`]-less end token whose
-/// `leading` holds the comments after the last token. Returns the byte offset of
-/// the first character the lexer does not know.
+/// The tokens of `text`, then an end-of-file token (of kind [`Kind::Comment`], at
+/// the end of the text) whose `leading` holds the comments after the last token.
+/// An error is the byte offset of the first character the lexer does not know.
 pub fn tokens(text: &str) -> Result<Vec<Token>, usize> {
     let mut out: Vec<Token> = Vec::new();
     let mut pending: Vec<Comment> = Vec::new();

@@ -120,3 +120,19 @@ fn comments_inside_small_constructs_keep_them_readable() {
         "profile {\n  e: enum( # in\n    A, # a\n    B\n  )\n}\n\nevent ev { # none yet\n}\nlet l = [ # list\n  1, # one\n]\n"
     );
 }
+
+#[test]
+fn output_that_changes_meaning_or_drops_a_comment_is_refused() {
+    let text = "tag a = x # why\n";
+    let module = parse("t", text).unwrap();
+    let refused = |formatted: &str| {
+        matches!(
+            verify(&module, text, "t", formatted),
+            Err(FmtError::Unsafe(_))
+        )
+    };
+    assert!(refused("tag a = y # why\n"));
+    assert!(refused("tag a = x\n"));
+    assert!(refused("tag a = \n"));
+    assert!(!refused("tag a = x   # why\n"));
+}
