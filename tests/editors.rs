@@ -18,8 +18,9 @@ fn read_json(path: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Every `match` and `begin` pattern, compiled. TextMate's engine (Oniguruma) has
-/// lookahead and Rust's `regex` does not, so `(?=...)` groups are dropped first.
+/// Every `match`, `begin` and `end` pattern, compiled. TextMate's engine (Oniguruma)
+/// has lookahead and Rust's `regex` does not, so `(?=...)` and `(?!...)` groups are
+/// dropped first.
 fn patterns(value: &Value, out: &mut Vec<Regex>) {
     match value {
         Value::Object(map) => {
@@ -41,7 +42,7 @@ fn patterns(value: &Value, out: &mut Vec<Regex>) {
 fn without_lookahead(pattern: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;
-    while let Some(at) = rest.find("(?=") {
+    while let Some(at) = ["(?=", "(?!"].iter().filter_map(|g| rest.find(g)).min() {
         out.push_str(&rest[..at]);
         let mut depth = 0;
         let mut end = rest.len();
