@@ -182,7 +182,8 @@ proptest! {
         format_checked(&text).unwrap();
     }
 
-    /// The same for the corpus files, with comments at random places.
+    /// The same for the examples and corpus files that parse, with comments at random
+    /// places.
     #[test]
     fn corpus_files_with_comments(
         file in 0usize..1000,
@@ -190,9 +191,8 @@ proptest! {
     ) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        rule_files(&root.join("tests/cases/ok"), &mut files);
-        rule_files(&root.join("tests/cases/syntax"), &mut files);
-        rule_files(&root.join("tests/cases/triggers"), &mut files);
+        rule_files(&root.join("examples"), &mut files);
+        rule_files(&root.join("tests/cases"), &mut files);
         let text = std::fs::read_to_string(&files[file % files.len()]).unwrap();
         let text = with_comments(&text, &picks);
         prop_assume!(parse(&text).is_some());
