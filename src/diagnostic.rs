@@ -1,8 +1,12 @@
 //! Diagnostics about rule files: errors and warnings with a stable code, the span they
-//! are about, labels and help; rendered for people (miette) or as JSON for CI.
+//! are about, labels and help; rendered for people (miette), or for CI as JSON, SARIF
+//! 2.1.0 (`sarif.rs`) or GitHub workflow commands (`github.rs`).
 //!
 //! Every stage that reads rule files (parse, check) reports through [`Diagnostic`]; a
 //! stage collects all of its findings and returns them together.
+
+pub mod github;
+mod sarif;
 
 use std::fmt;
 use std::sync::Arc;
@@ -141,6 +145,11 @@ impl Diagnostics {
         out
     }
 
+    /// These diagnostics as a SARIF 2.1.0 log (see [`sarif_log`] for several rule sets).
+    pub fn to_sarif(&self) -> serde_json::Value {
+        sarif::log(&[self])
+    }
+
     /// One JSON object per diagnostic: code, severity, message, file, line, column,
     /// span (byte offsets), label, help, notes.
     pub fn to_json(&self) -> Vec<serde_json::Value> {
@@ -149,6 +158,11 @@ impl Diagnostics {
             .map(|d| json_of(d, &self.sources))
             .collect()
     }
+}
+
+/// One SARIF 2.1.0 log with a single run holding the diagnostics of every set.
+pub fn sarif_log(sets: &[&Diagnostics]) -> serde_json::Value {
+    sarif::log(sets)
 }
 
 #[derive(Serialize)]

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod ir;
 #[cfg(feature = "jit")]
 #[allow(unsafe_code)]

@@ -746,3 +746,242 @@ fn very_long_line_renders() {
     );
     assert_eq!(check_bytes("nots.corral", nots.as_bytes()), 1);
 }
+
+// ------------------------------------------------------------------ corral fmt ----
+
+fn corral_in<I, S>(dir: &Path, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_corral"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+const MESSY: &str = "tag  a=x>1   AND y # why\nsegment s=a,ios\n";
+const TIDY: &str = "tag a = x > 1 AND y # why\nsegment s = a, ios\n";
+
+#[test]
+fn fmt_check_exits_1_with_a_diff_and_changes_nothing() {
+    let dir = temp_files(&[
+        ("messy.corral", MESSY.as_bytes()),
+        ("tidy.corral", TIDY.as_bytes()),
+    ]);
+    let out = corral_in(dir.path(), ["fmt", "--check", "tidy.corral"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+
+    let out = corral_in(
+        dir.path(),
+        ["fmt", "--check", "messy.corral", "tidy.corral"],
+    );
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("fmt_check_diff", stdout(&out));
+    assert!(
+        stderr(&out).contains("1 file not formatted"),
+        "{}",
+        stderr(&out)
+    );
+    let unchanged = std::fs::read_to_string(dir.path().join("messy.corral")).unwrap();
+    assert_eq!(unchanged, MESSY);
+}
+
+#[test]
+fn fmt_rewrites_files_in_place() {
+    let dir = temp_files(&[("messy.corral", MESSY.as_bytes())]);
+    let out = corral_in(dir.path(), ["fmt", "messy.corral"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("messy.corral")).unwrap();
+    assert_eq!(text, TIDY);
+    // No temporary file is left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let out = corral_in(dir.path(), ["fmt", "--check", "messy.corral"]);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn fmt_stdout_and_stdin() {
+    let dir = temp_files(&[("messy.corral", MESSY.as_bytes())]);
+    let out = corral_in(dir.path(), ["fmt", "--stdout", "messy.corral"]);
+    assert_eq!((code(&out), stdout(&out)), (0, TIDY.to_string()));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corral"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(MESSY.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!((code(&out), stdout(&out)), (0, TIDY.to_string()));
+}
+
+#[test]
+fn fmt_refuses_a_file_that_does_not_parse() {
+    let broken = "tag a = x and\n";
+    let dir = temp_files(&[("broken.corral", broken.as_bytes())]);
+    for args in [
+        &["fmt", "broken.corral"][..],
+        &["fmt", "--check", "broken.corral"],
+    ] {
+        let out = corral_in(dir.path(), args);
+        assert_eq!(code(&out), 1);
+        let err = stderr(&out);
+        assert!(err.contains("corral::parse::syntax"), "{err}");
+        assert!(
+            err.contains("`broken.corral` was not formatted: it does not parse"),
+            "{err}"
+        );
+    }
+    let text = std::fs::read_to_string(dir.path().join("broken.corral")).unwrap();
+    assert_eq!(text, broken);
+}
+
+#[test]
+fn fmt_missing_file_exits_2() {
+    let out = corral(["fmt", "no/such/file.corral"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("cannot read `no/such/file.corral`"));
+}
+
+// --------------------------------------------------- SARIF and GitHub output ----
+
+/// Errors with notes and help, a warning, and names outside the BMP's one-unit range
+/// for UTF-16 columns (`名字` is 2 characters, 6 bytes, 2 UTF-16 units; `𝑥` is 2 units).
+const SEVERAL_ERRORS: &str = "profile { id: string, age: int, 名字: string, 𝑥: int }
+let unused = 1
+tag a = not age
+tag 标签 = 名字 > 1
+tag a = age > 1 # 50% off, really: yes
+tag b = 𝑥 > nope
+";
+
+fn check_several(format: &str) -> Output {
+    let dir = temp_files(&[("rules.corral", SEVERAL_ERRORS.as_bytes())]);
+    corral_in(dir.path(), ["check", "--format", format, "rules.corral"])
+}
+
+#[test]
+fn check_github_annotations() {
+    let out = check_several("github");
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("check_github", stdout(&out));
+}
+
+#[test]
+fn check_sarif_log() {
+    let out = check_several("sarif");
+    assert_eq!(code(&out), 1);
+    let mut log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    log["runs"][0]["tool"]["driver"]["version"] = "[version]".into();
+    insta::assert_snapshot!("check_sarif", serde_json::to_string_pretty(&log).unwrap());
+}
+
+/// The properties SARIF 2.1.0 requires (and those code-scanning UIs rely on) are
+/// present and well-formed; the columns are UTF-16 code units.
+#[test]
+fn check_sarif_has_the_schema_shape() {
+    let log: Value = serde_json::from_str(&stdout(&check_several("sarif"))).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "corral");
+    assert!(driver["version"].is_string() && driver["informationUri"].is_string());
+    let docs = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert!(rule["shortDescription"]["text"].is_string());
+        let anchor = id.replace("::", "");
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("docs/diagnostics.md#{anchor}"))
+        );
+        assert!(
+            docs.contains(&format!("### `{id}`")),
+            "{id} is not documented"
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5, "{results:#?}");
+    let mut seen = Vec::new();
+    for result in results {
+        let rule = result["ruleId"].as_str().unwrap();
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(ids[index], rule);
+        seen.push(rule);
+        assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
+        assert!(result["message"]["text"].is_string());
+        let locations = result["locations"].as_array().unwrap().iter();
+        let related = result["relatedLocations"].as_array().into_iter().flatten();
+        for location in locations.chain(related) {
+            let physical = &location["physicalLocation"];
+            assert_eq!(physical["artifactLocation"]["uri"], "rules.corral");
+            let region = &physical["region"];
+            let n = |key: &str| region[key].as_u64().unwrap();
+            assert!(n("startLine") >= 1 && n("startColumn") >= 1);
+            assert!((n("endLine"), n("endColumn")) >= (n("startLine"), n("startColumn")));
+        }
+    }
+    assert!(
+        ids.iter().all(|id| seen.contains(id)),
+        "a rule no result uses"
+    );
+    assert!(seen.contains(&"corral::check::unused_let"));
+    // `nope` in `tag b = 𝑥 > nope`: `𝑥` takes two UTF-16 units, so `nope` starts at 14.
+    let nope = results
+        .iter()
+        .find(|r| r["ruleId"] == "corral::check::unknown_name")
+        .unwrap();
+    let region = &nope["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(6), Some(14))
+    );
+    assert_eq!(region["endColumn"].as_u64(), Some(18));
+    let duplicate = results
+        .iter()
+        .find(|r| r["ruleId"] == "corral::check::duplicate_name")
+        .unwrap();
+    assert!(duplicate["relatedLocations"][0]["message"]["text"].is_string());
+}
+
+#[test]
+fn check_sarif_is_one_log_for_several_files() {
+    let dir = temp_files(&[
+        ("a.corral", b"tag a = nope\n"),
+        ("b.corral", b"tag b = nada\n"),
+    ]);
+    let out = corral_in(
+        dir.path(),
+        ["check", "--format", "sarif", "a.corral", "b.corral"],
+    );
+    assert_eq!(code(&out), 1);
+    let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, ["a.corral", "b.corral"]);
+}

@@ -20,10 +20,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let mut worst: Outcome = Ok(());
+    // SARIF is one log for the whole run, written once every file is checked.
+    let mut sarif = Vec::new();
     for file in &args.files {
         let outcome = match report::load(file) {
             Ok(compiled) => {
-                report::print(&compiled.diagnostics, args.format, true);
+                if args.format == Format::Sarif {
+                    sarif.push(compiled.diagnostics.clone());
+                } else {
+                    report::print(&compiled.diagnostics, args.format, true);
+                }
                 let errors = compiled.diagnostics.has_errors();
                 let warnings = compiled.diagnostics.warnings().next().is_some();
                 if errors || (args.deny_warnings && warnings) {
@@ -39,6 +45,10 @@ pub fn run(args: Args) -> Outcome {
             (Err(f), _) | (_, Err(f)) => Err(f),
             _ => Ok(()),
         };
+    }
+    if args.format == Format::Sarif {
+        let sets: Vec<_> = sarif.iter().collect();
+        println!("{:#}", crate::diagnostic::sarif_log(&sets));
     }
     if args.format == Format::Human && worst.is_ok() {
         let n = args.files.len();

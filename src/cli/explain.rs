@@ -28,13 +28,32 @@ pub struct Args {
     now: Option<i64>,
     /// Indented text, or one JSON object (diagnostics and errors on stderr in the same
     /// format)
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    format: ExplainFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ExplainFormat {
+    /// Indented text
+    Human,
+    /// One JSON object
+    Json,
+}
+
+impl ExplainFormat {
+    /// How diagnostics and errors are printed alongside.
+    fn diagnostics(self) -> Format {
+        match self {
+            ExplainFormat::Human => Format::Human,
+            ExplainFormat::Json => Format::Json,
+        }
+    }
 }
 
 pub fn run(args: Args) -> Outcome {
-    let program = report::compile_or_report(&args.rules, args.format)?;
-    let rules = resolve_names(&program, &args.names, args.format)?;
+    let format = args.format.diagnostics();
+    let program = report::compile_or_report(&args.rules, format)?;
+    let rules = resolve_names(&program, &args.names, format)?;
     let options = LoadOptions {
         skip_bad: false,
         source_name: args.profiles.display().to_string(),
@@ -42,7 +61,7 @@ pub fn run(args: Args) -> Outcome {
     let loaded = match data::load_path(&args.profiles, &program.schema, &options) {
         Ok(loaded) => loaded,
         Err(e) => {
-            report::print_data_error(&e, args.format, "error");
+            report::print_data_error(&e, format, "error");
             return Err(match e {
                 DataError::Io { .. } => Failure::Usage,
                 _ => Failure::Rules,
@@ -55,7 +74,7 @@ pub fn run(args: Args) -> Outcome {
             .map(|c| format!("did you mean `{c}`?"));
         let plural = if profiles.len() == 1 { "" } else { "s" };
         error(
-            args.format,
+            format,
             &format!(
                 "no profile with id `{}` among the {} profile{plural} of `{}`",
                 args.id,
@@ -69,8 +88,8 @@ pub fn run(args: Args) -> Outcome {
     let now = args.now.unwrap_or_else(crate::time::now);
     let explained = explain::explain(&program, profiles, row, now, &rules);
     let text = match args.format {
-        Format::Human => render::human(&program, &args.id, now, &explained),
-        Format::Json => format!("{}\n", render::json(&program, &args.id, now, &explained)),
+        ExplainFormat::Human => render::human(&program, &args.id, now, &explained),
+        ExplainFormat::Json => format!("{}\n", render::json(&program, &args.id, now, &explained)),
     };
     write_stdout(&text)
 }
@@ -120,7 +139,7 @@ fn resolve_names(
 /// An error of the command itself (not of the rules or data), on stderr.
 pub(super) fn error(format: Format, message: &str, help: Option<&str>) {
     match format {
-        Format::Human => {
+        Format::Human | Format::Sarif | Format::Github => {
             let help = help.map(|h| format!("\n  help: {h}")).unwrap_or_default();
             eprintln!("error: {message}{help}");
         }

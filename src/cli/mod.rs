@@ -6,6 +6,7 @@ mod check;
 mod diff;
 mod eval;
 mod explain;
+mod fmt;
 mod report;
 mod test;
 
@@ -33,6 +34,8 @@ enum Command {
     Explain(explain::Args),
     /// Compare two versions of a rule set: definitions, and audiences on a sample
     Diff(diff::Args),
+    /// Rewrite rule files in the canonical layout (`--check`: only report, with a diff)
+    Fmt(fmt::Args),
 }
 
 /// How diagnostics are printed.
@@ -43,6 +46,10 @@ pub enum Format {
     Human,
     /// One JSON object per line: code, severity, message, file, line, column, span, help
     Json,
+    /// One SARIF 2.1.0 log (for code-scanning UIs)
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`), one per line
+    Github,
 }
 
 /// What went wrong, as an exit code.
@@ -96,6 +103,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Fmt(args) => fmt::run(args),
     }
 }
 

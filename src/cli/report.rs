@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{Failure, Format};
 use crate::compile::{Compiled, compile_file};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, github};
 use crate::ir::Program;
 
 /// Prints diagnostics to stderr (or stdout) in the chosen format.
@@ -30,6 +30,8 @@ pub fn print(diagnostics: &Diagnostics, format: Format, to_stdout: bool) {
             }
             out
         }
+        Format::Sarif => format!("{:#}\n", diagnostics.to_sarif()),
+        Format::Github => diagnostics.to_github(),
     };
     if to_stdout {
         let _ = std::io::stdout().write_all(text.as_bytes());
@@ -73,7 +75,25 @@ pub fn print_data_error(error: &crate::data::DataError, format: Format, severity
                 .unwrap_or_default();
             eprintln!("{severity}[{}]: {error}{help}", error.code_str());
         }
-        Format::Json => {
+        Format::Github => {
+            let location = error.location();
+            let file = location
+                .map(|l| format!("file={},", github::property(&l.source)))
+                .unwrap_or_default();
+            let line = location
+                .filter(|l| l.unit == crate::data::Unit::Line)
+                .map(|l| format!("line={},", l.number))
+                .unwrap_or_default();
+            let help = miette::Diagnostic::help(error)
+                .map(|h| format!("\nhelp: {h}"))
+                .unwrap_or_default();
+            eprintln!(
+                "::{severity} {file}{line}title={}::{}",
+                github::property(error.code_str()),
+                github::data(&format!("{error}{help}"))
+            );
+        }
+        Format::Json | Format::Sarif => {
             let location = error.location();
             let object = serde_json::json!({
                 "code": error.code_str(),
