@@ -1,0 +1,178 @@
+//! Tags and segments that never or always hold, and ones equivalent to an earlier one.
+
+use super::formula::F;
+use super::solve::Answer;
+use super::{Analysis, Verdict};
+use crate::check::codes;
+use crate::diagnostic::Diagnostic;
+use crate::ir::{ExprKind as K, RuleRef, SegmentId, TagId};
+use crate::schema::Type;
+use crate::source::Span;
+
+/// A tag or segment, as the analysis sees it.
+struct Rule {
+    rule: RuleRef,
+    name: String,
+    span: Span,
+    condition: bool,
+    /// Where a chain of plain references (`segment a = b`) ends.
+    alias_of: RuleRef,
+}
+
+impl Rule {
+    fn what(&self) -> &'static str {
+        match self.rule {
+            RuleRef::Tag(_) => "tag",
+            RuleRef::Segment(_) => "segment",
+        }
+    }
+}
+
+pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let program = a.program;
+    let mut rules: Vec<Rule> = Vec::new();
+    let tags = program.tags.iter().enumerate();
+    for (i, r) in tags {
+        let rule = RuleRef::Tag(TagId(i as u32));
+        rules.push(Rule {
+            rule,
+            name: r.name.clone(),
+            span: r.span,
+            condition: r.ty == Type::Bool,
+            alias_of: alias_of(a, rule),
+        });
+    }
+    for (i, r) in program.segments.iter().enumerate() {
+        let rule = RuleRef::Segment(SegmentId(i as u32));
+        rules.push(Rule {
+            rule,
+            name: r.name.clone(),
+            span: r.span,
+            condition: true,
+            alias_of: alias_of(a, rule),
+        });
+    }
+    rules.sort_by_key(|r| (r.span.file, r.span.start));
+
+    // Conditions whose verdict is "sometimes", with their formulas, for equivalence.
+    let mut open: Vec<(usize, F)> = Vec::new();
+    // Valued tags by their canonical text.
+    let mut valued: Vec<(usize, String)> = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let body = body(a, rule.rule);
+        if matches!(program.expr(body).kind, K::Const(_)) {
+            // The checker already reports constant conditions; constant values are
+            // not worth comparing.
+            continue;
+        }
+        if !rule.condition {
+            let key = a.builder.key(body);
+            if let Some((j, _)) = valued
+                .iter()
+                .find(|(j, k)| *k == key && rules[*j].alias_of != rule.alias_of)
+            {
+                out.push(equivalent(rule, &rules[*j]));
+            }
+            valued.push((i, key));
+            continue;
+        }
+        let f = a.builder.rule(rule.rule);
+        match a.verdict(&f) {
+            Verdict::Never => out.push(constant(rule, false)),
+            Verdict::Always => out.push(constant(rule, true)),
+            Verdict::Unknown => {}
+            Verdict::Sometimes => {
+                for (j, g) in &open {
+                    if rules[*j].alias_of == rule.alias_of {
+                        continue;
+                    }
+                    let differ = F::or(vec![
+                        F::and(vec![f.clone(), F::not(g.clone())]),
+                        F::and(vec![F::not(f.clone()), g.clone()]),
+                    ]);
+                    if a.satisfiable(&differ) == Answer::Unsat {
+                        out.push(equivalent(rule, &rules[*j]));
+                        break;
+                    }
+                }
+                open.push((i, f));
+            }
+        }
+    }
+}
+
+fn body(a: &Analysis<'_>, rule: RuleRef) -> crate::ir::ExprId {
+    match rule {
+        RuleRef::Tag(t) => a.program.tag(t).body,
+        RuleRef::Segment(s) => a.program.segment(s).body,
+    }
+}
+
+/// The rule a chain of plain references ends at (`segment a = b`, `tag b = c`: `c`).
+fn alias_of(a: &Analysis<'_>, mut rule: RuleRef) -> RuleRef {
+    // Cycles were rejected by the checker; the bound is a second guard.
+    for _ in 0..=a.program.tags.len() + a.program.segments.len() {
+        rule = match a.program.expr(body(a, rule)).kind {
+            K::Tag(t) => RuleRef::Tag(t),
+            K::Segment(s) => RuleRef::Segment(s),
+            _ => return rule,
+        };
+    }
+    rule
+}
+
+fn constant(rule: &Rule, always: bool) -> Diagnostic {
+    let (what, name) = (rule.what(), &rule.name);
+    let (code, message, label) = match (rule.rule, always) {
+        (RuleRef::Segment(_), false) => (
+            codes::NEVER_MATCHES,
+            format!("segment `{name}` never matches"),
+            "no profile satisfies this condition",
+        ),
+        (RuleRef::Tag(_), false) => (
+            codes::NEVER_MATCHES,
+            format!("tag `{name}` is never true"),
+            "no profile satisfies this condition",
+        ),
+        (RuleRef::Segment(_), true) => (
+            codes::ALWAYS_MATCHES,
+            format!("segment `{name}` matches every profile"),
+            "every profile satisfies this condition, also one with missing values",
+        ),
+        (RuleRef::Tag(_), true) => (
+            codes::ALWAYS_MATCHES,
+            format!("tag `{name}` is always true"),
+            "every profile satisfies this condition, also one with missing values",
+        ),
+    };
+    let help = if always {
+        format!("the {what} selects everyone: check for a condition that undoes another")
+    } else {
+        format!(
+            "look for conditions that contradict each other, in the {what} or in the tags and segments it uses"
+        )
+    };
+    Diagnostic::warning(code, rule.span, message)
+        .with_label(label)
+        .with_help(help)
+}
+
+fn equivalent(rule: &Rule, earlier: &Rule) -> Diagnostic {
+    Diagnostic::warning(
+        codes::EQUIVALENT_RULE,
+        rule.span,
+        format!(
+            "{} `{}` means the same as {} `{}`",
+            rule.what(),
+            rule.name,
+            earlier.what(),
+            earlier.name
+        ),
+    )
+    .with_label("equivalent for every profile")
+    .with_note(earlier.span, format!("`{}` is declared here", earlier.name))
+    .with_help(format!(
+        "keep one: remove `{}` or define it as `{}`",
+        rule.name, earlier.name
+    ))
+}
