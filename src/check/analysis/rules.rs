@@ -148,9 +148,7 @@ fn constant(rule: &Rule, always: bool) -> Diagnostic {
     let help = if always {
         format!("the {what} selects everyone: check for a condition that undoes another")
     } else {
-        format!(
-            "look for conditions that contradict each other, in the {what} or in the tags and segments it uses"
-        )
+        "look for conditions that exclude each other, here or in the rules it uses".to_string()
     };
     Diagnostic::warning(code, rule.span, message)
         .with_label(label)
