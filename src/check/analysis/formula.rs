@@ -33,6 +33,10 @@ use crate::value::Value;
 const MAX_NODES: usize = 2000;
 /// A term's canonical text beyond which a tag is named rather than inlined in it.
 const MAX_KEY: usize = 4096;
+/// Expressions the builder looks into for one program; beyond, conditions are opaque.
+/// (Valued tags are pushed into at every use, so chains of them could otherwise take
+/// exponential time.)
+const FUEL: u64 = 200_000;
 
 #[derive(Clone, Debug)]
 pub(super) enum F {
@@ -173,6 +177,7 @@ pub(super) struct Builder<'p> {
     atom_ids: HashMap<String, u32>,
     rules: HashMap<RuleRef, F>,
     tag_keys: HashMap<u32, String>,
+    fuel: u64,
 }
 
 impl<'p> Builder<'p> {
@@ -185,6 +190,7 @@ impl<'p> Builder<'p> {
             atom_ids: HashMap::new(),
             rules: HashMap::new(),
             tag_keys: HashMap::new(),
+            fuel: FUEL,
         }
     }
 
@@ -216,6 +222,10 @@ impl<'p> Builder<'p> {
     }
 
     fn cond_on_stack(&mut self, id: ExprId) -> F {
+        if self.fuel == 0 {
+            return self.opaque(id);
+        }
+        self.fuel -= 1;
         let program = self.program;
         let expr = program.expr(id);
         match &expr.kind {
@@ -299,7 +309,7 @@ impl<'p> Builder<'p> {
             }
             K::Aggregate(agg) if agg.func == AggFunc::Exists => {
                 // The key `count(..)` with the same event, filter and window has.
-                let mut key = String::from("(");
+                let mut key = format!("{:?} (", Type::Int);
                 self.write_agg(AggFunc::Count, agg, &mut key);
                 key.push(')');
                 let term = self.term_with(
@@ -355,6 +365,16 @@ impl<'p> Builder<'p> {
 
     /// `pred` applied to the value of `subject`.
     fn pred(&mut self, subject: ExprId, pred: Pred<'_>) -> F {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
+            self.pred_on_stack(subject, pred)
+        })
+    }
+
+    fn pred_on_stack(&mut self, subject: ExprId, pred: Pred<'_>) -> F {
+        if self.fuel == 0 {
+            return self.opaque_pred(subject, pred);
+        }
+        self.fuel -= 1;
         let program = self.program;
         let expr = program.expr(subject);
         match &expr.kind {
@@ -613,7 +633,8 @@ impl<'p> Builder<'p> {
                 domain,
             }
         };
-        let key = self.key(id);
+        // The type is part of the name: `prop 0` of two events may differ in type.
+        let key = format!("{:?} {}", expr.ty, self.key(id));
         self.term_with(key, term)
     }
 
