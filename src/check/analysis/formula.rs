@@ -90,6 +90,16 @@ impl F {
         }
     }
 
+    /// The atoms of the formula, with repeats.
+    pub(super) fn atoms(&self, out: &mut Vec<u32>) {
+        match self {
+            F::Const(_) => {}
+            F::Atom(a) => out.push(*a),
+            F::Not(x) => x.atoms(out),
+            F::And(xs) | F::Or(xs) => xs.iter().for_each(|x| x.atoms(out)),
+        }
+    }
+
     /// Nodes in the tree.
     pub(super) fn size(&self) -> usize {
         match self {

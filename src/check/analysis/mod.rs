@@ -25,10 +25,10 @@ use crate::ir::{Program, RuleRef};
 use formula::{Builder, F};
 use solve::Answer;
 
-/// Search steps for the whole analysis of one program.
-const TOTAL_STEPS: u64 = 400_000;
-/// Search steps for one question.
-const QUESTION_STEPS: u64 = 20_000;
+/// Search work for the whole analysis of one program, in formula nodes visited.
+const TOTAL_STEPS: u64 = 20_000_000;
+/// Search work for one question.
+const QUESTION_STEPS: u64 = 1_000_000;
 
 /// Every warning the analysis finds, in no particular order.
 pub fn analyze(program: &Program) -> Vec<Diagnostic> {

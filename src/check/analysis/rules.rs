@@ -1,5 +1,7 @@
 //! Tags and segments that never or always hold, and ones equivalent to an earlier one.
 
+use std::collections::HashMap;
+
 use super::formula::F;
 use super::solve::Answer;
 use super::{Analysis, Verdict};
@@ -54,10 +56,11 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
     }
     rules.sort_by_key(|r| (r.span.file, r.span.start));
 
-    // Conditions whose verdict is "sometimes", with their formulas, for equivalence.
-    let mut open: Vec<(usize, F)> = Vec::new();
+    // Conditions whose verdict is "sometimes", with their formulas, for equivalence,
+    // by what they read.
+    let mut open: HashMap<Vec<Support>, Vec<(usize, F)>> = HashMap::new();
     // Valued tags by their canonical text.
-    let mut valued: Vec<(usize, String)> = Vec::new();
+    let mut valued: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, rule) in rules.iter().enumerate() {
         let body = body(a, rule.rule);
         if matches!(program.expr(body).kind, K::Const(_)) {
@@ -66,14 +69,11 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if !rule.condition {
-            let key = a.builder.key(body);
-            if let Some((j, _)) = valued
-                .iter()
-                .find(|(j, k)| *k == key && rules[*j].alias_of != rule.alias_of)
-            {
-                out.push(equivalent(rule, &rules[*j]));
+            let same = valued.entry(a.builder.key(body)).or_default();
+            if let Some(&j) = same.iter().find(|&&j| rules[j].alias_of != rule.alias_of) {
+                out.push(equivalent(rule, &rules[j]));
             }
-            valued.push((i, key));
+            same.push(i);
             continue;
         }
         let f = a.builder.rule(rule.rule);
@@ -82,7 +82,10 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
             Verdict::Always => out.push(constant(rule, true)),
             Verdict::Unknown => {}
             Verdict::Sometimes => {
-                for (j, g) in &open {
+                // Two conditions that read different terms could be equivalent only
+                // if one ignores some of what it reads; those are not compared.
+                let same = open.entry(support(a, &f)).or_default();
+                for (j, g) in same.iter() {
                     if rules[*j].alias_of == rule.alias_of {
                         continue;
                     }
@@ -95,10 +98,34 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         break;
                     }
                 }
-                open.push((i, f));
+                same.push((i, f));
             }
         }
     }
+}
+
+/// What a condition reads: a term, or an opaque atom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Support {
+    Term(u32),
+    Opaque(u32),
+}
+
+fn support(a: &Analysis<'_>, f: &F) -> Vec<Support> {
+    let mut atoms = Vec::new();
+    f.atoms(&mut atoms);
+    let mut out: Vec<Support> = atoms
+        .into_iter()
+        .map(
+            |id| match a.builder.atoms.get(id as usize).and_then(|x| x.term()) {
+                Some(t) => Support::Term(t),
+                None => Support::Opaque(id),
+            },
+        )
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn body(a: &Analysis<'_>, rule: RuleRef) -> crate::ir::ExprId {

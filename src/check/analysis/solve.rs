@@ -38,11 +38,14 @@ struct Search<'a> {
     /// For each local atom, the local atoms of the same term (itself included).
     same_term: Vec<Vec<usize>>,
     assign: Vec<Option<bool>>,
+    /// Work left, in formula nodes visited.
     steps: u64,
+    /// Nodes of the formula: what one step of the search costs.
+    cost: u64,
 }
 
 /// Whether some assignment consistent with the terms makes `f` true. Spends at most
-/// `budget` steps, and takes them off it.
+/// `budget` (in formula nodes visited), and takes what it spent off it.
 pub(super) fn satisfiable(terms: &[Term], atoms: &[Atom], f: &F, budget: &mut u64) -> Answer {
     let mut local: HashMap<u32, usize> = HashMap::new();
     let Some(l) = relabel(f, &mut local) else {
@@ -78,6 +81,7 @@ pub(super) fn satisfiable(terms: &[Term], atoms: &[Atom], f: &F, budget: &mut u6
         same_term,
         assign: vec![None; local.len()],
         steps: *budget,
+        cost: f.size() as u64,
     };
     let answer = search.run(&l);
     *budget = search.steps;
@@ -111,10 +115,10 @@ fn relabel(f: &F, local: &mut HashMap<u32, usize>) -> Option<L> {
 
 impl Search<'_> {
     fn run(&mut self, l: &L) -> Answer {
-        if self.steps == 0 {
+        if self.steps < self.cost {
             return Answer::Unknown;
         }
-        self.steps -= 1;
+        self.steps -= self.cost;
         match self.value(l) {
             Some(true) => return Answer::Sat,
             Some(false) => return Answer::Unsat,
