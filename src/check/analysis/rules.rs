@@ -7,7 +7,7 @@ use super::solve::Answer;
 use super::{Analysis, Verdict};
 use crate::check::codes;
 use crate::diagnostic::Diagnostic;
-use crate::ir::{ExprKind as K, RuleRef, SegmentId, TagId};
+use crate::ir::{ExprId, ExprKind as K, RuleRef, SegmentId, TagId};
 use crate::schema::Type;
 use crate::source::Span;
 
@@ -78,7 +78,13 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         let f = a.builder.rule(rule.rule);
         match a.verdict(&f) {
-            Verdict::Never => out.push(constant(rule, false)),
+            Verdict::Never => {
+                let mut d = constant(rule, false);
+                for span in conflicting(a, body) {
+                    d = d.with_note(span, "excludes the other marked conditions");
+                }
+                out.push(d);
+            }
             Verdict::Always => out.push(constant(rule, true)),
             Verdict::Unknown => {}
             Verdict::Sometimes => {
@@ -101,6 +107,48 @@ pub(super) fn check(a: &mut Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 same.push((i, f));
             }
         }
+    }
+}
+
+/// For a body that is a conjunction with no profile, a smallest set of its parts that
+/// already has none (each part needed), if it is not all of them.
+fn conflicting(a: &mut Analysis<'_>, body: ExprId) -> Vec<Span> {
+    let mut parts = Vec::new();
+    conjuncts(a, body, &mut parts);
+    if parts.len() < 3 {
+        // Two parts, or one: the body itself is the contradiction.
+        return Vec::new();
+    }
+    let formulas: Vec<F> = parts.iter().map(|p| a.builder.cond(*p)).collect();
+    let mut keep = vec![true; parts.len()];
+    for i in 0..parts.len() {
+        keep[i] = false;
+        let rest = formulas
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(f, _)| f.clone())
+            .collect();
+        if a.satisfiable(&F::and(rest)) != Answer::Unsat {
+            keep[i] = true;
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return Vec::new();
+    }
+    parts
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| a.program.expr(*p).span)
+        .collect()
+}
+
+/// The parts of a conjunction (`and` and `,`), nested ones flattened.
+fn conjuncts(a: &Analysis<'_>, id: ExprId, out: &mut Vec<ExprId>) {
+    match &a.program.expr(id).kind {
+        K::And(xs) => xs.iter().for_each(|x| conjuncts(a, *x, out)),
+        _ => out.push(id),
     }
 }
 
