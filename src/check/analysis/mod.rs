@@ -5,14 +5,16 @@
 //! * [`arms`]: `case` arms that earlier arms cover;
 //! * [`salts`]: one `sample` salt used by several rules.
 //!
-//! Conditions become formulas over atoms ([`formula`]), decided by a search
-//! ([`solve`]) that is exact over the boolean structure and checks the atoms of each
-//! term against each other ([`theory`]). The work is bounded: past the bound the
-//! answer is unknown and nothing is reported, so the analysis never hangs and never
-//! warns without proof.
+//! Conditions become formulas over atoms ([`formula`], made by [`build`], terms named
+//! by [`key`]), decided by a search ([`solve`]) that is exact over the boolean
+//! structure and checks the atoms of each term against each other ([`theory`]). The
+//! work is bounded: past the bound the answer is unknown and nothing is reported, so
+//! the analysis never hangs and never warns without proof.
 
 mod arms;
+mod build;
 mod formula;
+mod key;
 mod rules;
 mod salts;
 mod solve;
@@ -22,7 +24,8 @@ mod walk;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Program, RuleRef};
 
-use formula::{Builder, F};
+use build::Builder;
+use formula::F;
 use solve::Answer;
 
 /// Search work for the whole analysis of one program, in formula nodes visited.
