@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "props/analysis.rs"]
+mod analysis;
 #[path = "props/diagnostics.rs"]
 mod diagnostics;
 #[path = "props/eval.rs"]

@@ -26,3 +26,20 @@ pub const IMPORT_NOT_FOUND: &str = "corral::check::import_not_found";
 pub const UNUSED_LET: &str = "corral::check::unused_let";
 pub const UNREACHABLE_ARM: &str = "corral::check::unreachable_arm";
 pub const CONSTANT_CONDITION: &str = "corral::check::constant_condition";
+pub const NEVER_MATCHES: &str = "corral::check::never_matches";
+pub const ALWAYS_MATCHES: &str = "corral::check::always_matches";
+pub const SHADOWED_ARM: &str = "corral::check::shadowed_arm";
+pub const EQUIVALENT_RULE: &str = "corral::check::equivalent_rule";
+pub const REUSED_SALT: &str = "corral::check::reused_salt";
+
+/// Every warning's code (what `corral check --deny` and `--allow` accept).
+pub const WARNINGS: &[&str] = &[
+    UNUSED_LET,
+    UNREACHABLE_ARM,
+    CONSTANT_CONDITION,
+    NEVER_MATCHES,
+    ALWAYS_MATCHES,
+    SHADOWED_ARM,
+    EQUIVALENT_RULE,
+    REUSED_SALT,
+];

@@ -8,10 +8,13 @@
 //! 3. [`expr`] and [`call`]: every body lowered to typed IR in that order, so a tag's
 //!    type is known before anything that uses it is checked;
 //! 4. [`items`]: channels, triggers and tests;
-//! 5. warnings: unused `let`s, unreachable `case` arms, constant conditions.
+//! 5. warnings: unused `let`s, unreachable `case` arms, constant conditions;
+//! 6. [`analysis`] of a program without errors: conditions that never or always hold,
+//!    shadowed `case` arms, equivalent rules, reused `sample` salts.
 //!
 //! Errors are collected, never thrown: one run reports everything it finds.
 
+pub mod analysis;
 mod call;
 pub mod codes;
 mod declare;
@@ -52,12 +55,14 @@ pub fn check(modules: &[ast::Module], sources: Arc<SourceMap>) -> CheckOutput {
     checker.check_items();
     checker.warn_unused_lets();
     let mut diagnostics = std::mem::take(&mut checker.diags);
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     let program = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        Some(checker.finish(order))
+        let program = checker.finish(order);
+        diagnostics.extend(analysis::analyze(&program));
+        Some(program)
     };
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     CheckOutput {
         program,
         diagnostics,
