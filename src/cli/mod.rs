@@ -4,6 +4,7 @@
 
 mod check;
 mod eval;
+mod lsp;
 mod report;
 mod test;
 
@@ -27,6 +28,8 @@ enum Command {
     Eval(eval::Args),
     /// Run the `test` blocks of rule files
     Test(test::Args),
+    /// Serve editors over stdin/stdout (Language Server Protocol)
+    Lsp(lsp::Args),
 }
 
 /// How diagnostics are printed.
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
 
