@@ -321,6 +321,17 @@ fn hover_and_definition_across_an_import() {
     let location = client.at("textDocument/definition", &main_uri, 2, 21);
     assert_eq!(range(&location), (8, 6, 8, 9));
 
+    // `at` of an event.
+    client.change(
+        &main_uri,
+        2,
+        json!([{"text": format!("{text}tag recent = exists(pay where at > now - 1d)\n")}]),
+    );
+    assert_eq!(client.diagnostics(&main_uri), Vec::<Value>::new());
+    let hover = client.at("textDocument/hover", &main_uri, 3, 30);
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("when the `pay` event happened"), "{shown}");
+
     // A function and a keyword: their documentation.
     let hover = client.at("textDocument/hover", &main_uri, 2, 15);
     assert!(
@@ -454,6 +465,22 @@ fn completion_works_in_a_document_that_does_not_parse() {
             );
         }
     }
+
+    // Hover and definition still answer in a broken document, from the last good one.
+    let text = format!("{good}tag t = spender and last(pay).amount > (");
+    client.change(&uri, 99, json!([{"text": text}]));
+    assert!(!client.diagnostics(&uri).is_empty());
+    let hover = client.at("textDocument/hover", &uri, 12, 10);
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("tag `spender`: `bool`"), "{shown}");
+    let location = client.at("textDocument/definition", &uri, 12, 10);
+    assert_eq!(range(&location), (10, 4, 10, 11));
+    let hover = client.at("textDocument/hover", &uri, 12, 32);
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.contains("property `amount` of event `pay`"),
+        "{shown}"
+    );
     assert_eq!(client.shut_down(), 0);
 }
 

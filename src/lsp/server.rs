@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit, Notification as _,
-    PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Exit, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
     Completion, GotoDefinition, HoverRequest, Initialize, Request as _, Shutdown,
@@ -212,6 +212,8 @@ impl Server {
                 out.extend(self.reanalyze());
                 out
             }
+            // A saved or changed file on disk may be imported by an open document.
+            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => self.reanalyze(),
             _ => Vec::new(),
         }
     }
