@@ -321,6 +321,14 @@ fn hover_and_definition_across_an_import() {
     let location = client.at("textDocument/definition", &main_uri, 2, 21);
     assert_eq!(range(&location), (8, 6, 8, 9));
 
+    // An enum variant: its field.
+    let hover = client.at("textDocument/hover", &main_uri, 1, 31);
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.contains("enum variant `F` of `gender`: `enum(F, M, U)`"),
+        "{shown}"
+    );
+
     // `at` of an event.
     client.change(
         &main_uri,
@@ -475,7 +483,12 @@ fn completion_works_in_a_document_that_does_not_parse() {
     assert!(shown.contains("tag `spender`: `bool`"), "{shown}");
     let location = client.at("textDocument/definition", &uri, 12, 10);
     assert_eq!(range(&location), (10, 4, 10, 11));
-    let hover = client.at("textDocument/hover", &uri, 12, 32);
+    // Lines added above since: the definition follows its line.
+    client.change(&uri, 100, json!([{"text": format!("# new\n\n{text}")}]));
+    client.diagnostics(&uri);
+    let location = client.at("textDocument/definition", &uri, 14, 10);
+    assert_eq!(range(&location), (12, 4, 12, 11));
+    let hover = client.at("textDocument/hover", &uri, 14, 32);
     let shown = hover["contents"]["value"].as_str().unwrap();
     assert!(
         shown.contains("property `amount` of event `pay`"),

@@ -17,7 +17,8 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
         Some(resolved) => (describe(&resolved), resolved.start, resolved.end),
         None => {
             let (start, end, word) = context::word_at(&doc.text, offset)?;
-            (keywords::doc(&word.to_ascii_lowercase())?, start, end)
+            let doc_of = variant(doc, word).or_else(|| keywords::doc(&word.to_ascii_lowercase()));
+            (doc_of?, start, end)
         }
     };
     Some(Hover {
@@ -27,6 +28,18 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
         }),
         range: Some(doc.lines.range(&doc.text, start, end)),
     })
+}
+
+/// An enum variant: the fields and properties whose type has it.
+fn variant(doc: &Document, word: &str) -> Option<String> {
+    let symbols = &doc.best()?.symbols;
+    let owners: Vec<String> = symbols
+        .variants
+        .iter()
+        .filter(|(_, values)| values.iter().any(|v| v == word))
+        .map(|(field, values)| format!("`{field}`: `enum({})`", values.join(", ")))
+        .collect();
+    (!owners.is_empty()).then(|| format!("enum variant `{word}` of {}", owners.join(", ")))
 }
 
 fn describe(r: &Resolved<'_>) -> String {
