@@ -569,3 +569,96 @@ fn exit_without_shutdown_is_exit_code_1() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), 1);
 }
+
+mod random_sessions {
+    //! The server in-process, fed random edits and requests at random positions over
+    //! text with multi-byte characters: no answer may be an internal error (a caught
+    //! panic), and the session must end cleanly.
+
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn frame(out: &mut Vec<u8>, message: Value) {
+        let body = message.to_string();
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Replace(u32, u32, u32, u32, String),
+        Ask(&'static str, u32, u32),
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("profile { id: string, 年龄: int, g: enum(F, M) }\n"),
+                Just("event pay { amount: float }\n"),
+                Just("tag 会员 = count(pay where amount > 1) > 0\n"),
+                Just("segment s = 会员 and g == F, 😀\n"),
+                Just("last(pay)."),
+                Just("pay."),
+                Just("(\"é\r\n"),
+                Just("trigger t {\n on enter s\n send \"x\" via "),
+                Just(" where "),
+                Just("import \"nowhere.corral\"\n"),
+            ],
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0..8u32, 0..60u32, 0..8u32, 0..60u32, text())
+                .prop_map(|(a, b, c, d, t)| Step::Replace(a, b, c, d, t)),
+            (
+                prop_oneof![
+                    Just("textDocument/hover"),
+                    Just("textDocument/definition"),
+                    Just("textDocument/completion")
+                ],
+                0..8u32,
+                0..60u32
+            )
+                .prop_map(|(m, l, c)| Step::Ask(m, l, c)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn no_request_fails_internally(initial in text(), steps in proptest::collection::vec(step(), 1..24)) {
+            let uri = "file:///nowhere/random.corral";
+            let mut input = Vec::new();
+            frame(&mut input, json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}));
+            frame(&mut input, json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "corral", "version": 1, "text": initial}}}));
+            for (i, step) in steps.iter().enumerate() {
+                match step {
+                    Step::Replace(l1, c1, l2, c2, text) => frame(&mut input, json!({
+                        "jsonrpc": "2.0", "method": "textDocument/didChange",
+                        "params": {"textDocument": {"uri": uri, "version": i + 2}, "contentChanges": [
+                            {"range": {"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}}, "text": text}
+                        ]}
+                    })),
+                    Step::Ask(method, line, character) => frame(&mut input, json!({
+                        "jsonrpc": "2.0", "id": i + 1, "method": method,
+                        "params": {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+                    })),
+                }
+            }
+            frame(&mut input, json!({"jsonrpc": "2.0", "id": 1000, "method": "shutdown"}));
+            frame(&mut input, json!({"jsonrpc": "2.0", "method": "exit"}));
+            let mut output = Vec::new();
+            let ending = corral::lsp::serve(Cursor::new(input), &mut output).unwrap();
+            prop_assert_eq!(ending, corral::lsp::Ending::Clean);
+            let text = String::from_utf8(output).unwrap();
+            prop_assert!(!text.contains("-32603"), "an internal error: {}", text);
+            let asked = steps.iter().filter(|s| matches!(s, Step::Ask(..))).count();
+            // One answer per request (initialize, each question, shutdown).
+            prop_assert_eq!(text.matches("\"id\":").count(), asked + 2);
+        }
+    }
+}
