@@ -438,6 +438,7 @@ fn completion_works_in_a_document_that_does_not_parse() {
         ),
         ("tag t = exists(", &["pay"], &["paid"]),
         ("tag t = fo", &["follows_oa"], &["paid"]),
+        ("tag t = i", &["in", "is"], &["id"]),
         ("tag t = 年", &["年龄"], &[]),
         ("segment s = sp", &["spender"], &[]),
         ("tag t = gender == ", &["F", "M", "U"], &[]),

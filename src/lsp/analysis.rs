@@ -34,8 +34,6 @@ pub fn analyze(path: &Path, text: &str, open: &HashMap<PathBuf, String>) -> Snap
             None => std::fs::read_to_string(p),
         }
     };
-    // The checker recurses over expressions; the parser bounds the depth, and the
-    // stack grows on demand where it matters.
     let analysis = compile::analyze(path, text, &read);
     let sources = Arc::clone(&analysis.compiled.diagnostics.sources);
     let parsed = analysis.modules.len() == sources.files().count();

@@ -57,6 +57,10 @@ pub fn complete(doc: &Document, offset: usize) -> Vec<CompletionItem> {
     }
     let mut seen = std::collections::HashSet::new();
     items.retain(|i| starts_with(&i.label, prefix) && seen.insert(i.label.clone()));
+    // Editors sort by `sort_text`: keep the order above (what fits best first).
+    for (rank, item) in items.iter_mut().enumerate() {
+        item.sort_text = Some(format!("{rank:05}"));
+    }
     items
 }
 
@@ -95,7 +99,11 @@ fn properties(symbols: &Symbols, event: &str, items: &mut Vec<CompletionItem>) {
 
 fn kinds(symbols: &Symbols, kinds: &[Kind], items: &mut Vec<CompletionItem>) {
     for kind in kinds {
-        items.extend(symbols.of_kind(*kind).map(of_symbol));
+        // The profile key `id` cannot be used in rules.
+        let usable = symbols
+            .of_kind(*kind)
+            .filter(|s| !(s.kind == Kind::Field && s.name == "id"));
+        items.extend(usable.map(of_symbol));
     }
 }
 

@@ -94,7 +94,7 @@ impl Symbols {
                 Kind::Channel => None,
                 _ => checked_type(name.span),
             };
-            // A profile repeated in an imported file is the same declaration.
+            // A name declared twice (reported by the checker) keeps its first declaration.
             if out.global(&name.name).is_some() {
                 continue;
             }
