@@ -247,8 +247,18 @@ fn diagnostics_follow_edits_full_and_incremental() {
     assert_eq!(diagnostics[0]["code"], "corral::check::unused_let");
     assert_eq!(diagnostics[0]["severity"], 2);
 
+    // Notes become related information, in this file or another.
+    let twice = format!("{SCHEMA}tag paid_twice = paid\ntag paid_twice = paid\n");
+    client.change(&uri, 5, json!([{"text": twice}]));
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics[0]["code"], "corral::check::duplicate_name");
+    assert_eq!(range(&diagnostics[0]), (10, 4, 10, 14));
+    let related = &diagnostics[0]["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri.as_str());
+    assert_eq!(range(&related["location"]), (9, 4, 9, 14));
+
     // A syntax error is reported too.
-    client.change(&uri, 5, json!([{"text": format!("{SCHEMA}tag = \n")}]));
+    client.change(&uri, 6, json!([{"text": format!("{SCHEMA}tag = \n")}]));
     let diagnostics = client.diagnostics(&uri);
     assert_eq!(diagnostics[0]["code"], "corral::parse::syntax");
 
