@@ -451,6 +451,7 @@ fn completion_works_in_a_document_that_does_not_parse() {
         ("tag t = i", &["in", "is"], &["id"]),
         ("tag t = 年", &["年龄"], &[]),
         ("segment s = sp", &["spender"], &[]),
+        ("tag 新标签 = paid\nsegment s = (新", &["新标签"], &[]),
         ("tag t = gender == ", &["F", "M", "U"], &[]),
         ("tag t = thr", &["threshold"], &["spender"]),
         ("tag t = cou", &["count"], &[]),

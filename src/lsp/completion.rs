@@ -42,6 +42,17 @@ pub fn complete(doc: &Document, offset: usize) -> Vec<CompletionItem> {
                 &[Kind::Field, Kind::Tag, Kind::Segment, Kind::Let],
                 &mut items,
             );
+            // Declared since the last analysis that parsed.
+            for (kind, name) in declared_in(&doc.text) {
+                items.push(of_symbol(&Symbol {
+                    kind,
+                    name: name.to_string(),
+                    span: Default::default(),
+                    decl: Default::default(),
+                    ty: None,
+                    event: None,
+                }));
+            }
             for (_, values) in &symbols.variants {
                 for v in values {
                     items.push(item(v, CompletionItemKind::ENUM_MEMBER, "enum variant"));
@@ -62,6 +73,22 @@ pub fn complete(doc: &Document, offset: usize) -> Vec<CompletionItem> {
         item.sort_text = Some(format!("{rank:05}"));
     }
     items
+}
+
+/// The tags, segments and lets a text declares at the start of a line, read without
+/// parsing.
+fn declared_in(text: &str) -> impl Iterator<Item = (Kind, &str)> {
+    text.lines().filter_map(|line| {
+        let (keyword, rest) = line.split_once(' ')?;
+        let kind = match keyword {
+            "tag" => Kind::Tag,
+            "segment" => Kind::Segment,
+            "let" => Kind::Let,
+            _ => return None,
+        };
+        let name = context::prefix_at(rest, rest.find(|c| !context::is_name_char(c))?);
+        (!name.is_empty() && rest.starts_with(name)).then_some((kind, name))
+    })
 }
 
 /// After `field ==` or `field !=` on an enum field: its variants first.
