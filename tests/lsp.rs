@@ -523,7 +523,8 @@ fn bad_input_gets_errors_not_a_crash() {
             .unwrap()
     );
 
-    // Malformed JSON, a frame without Content-Length, not a JSON-RPC object.
+    // Malformed JSON, a frame without Content-Length (parse errors); JSON that is no
+    // JSON-RPC message (invalid requests).
     client.send_raw("{\"jsonrpc\": \"2.0\", \"id\": ");
     let error = client.wait_for(|m| m.get("error").is_some());
     assert_eq!(error["error"]["code"], -32700);
@@ -538,7 +539,10 @@ fn bad_input_gets_errors_not_a_crash() {
     assert_eq!(error["error"]["code"], -32700);
     client.send_raw("[1, 2]");
     let error = client.wait_for(|m| m.get("error").is_some());
-    assert_eq!(error["error"]["code"], -32700);
+    assert_eq!(error["error"]["code"], -32600);
+    client.send_raw(r#"{"jsonrpc": "2.0", "id": {"no": 1}, "method": "x"}"#);
+    let error = client.wait_for(|m| m.get("error").is_some());
+    assert_eq!(error["error"]["code"], -32600);
 
     // An unknown method; bad params; a document that is not open; a position far out.
     let response = client.request("textDocument/frobnicate", json!({}));

@@ -44,14 +44,7 @@ pub fn complete(doc: &Document, offset: usize) -> Vec<CompletionItem> {
             );
             // Declared since the last analysis that parsed.
             for (kind, name) in declared_in(&doc.text) {
-                items.push(of_symbol(&Symbol {
-                    kind,
-                    name: name.to_string(),
-                    span: Default::default(),
-                    decl: Default::default(),
-                    ty: None,
-                    event: None,
-                }));
+                items.push(named(kind, name, None));
             }
             for (_, values) in &symbols.variants {
                 for v in values {
@@ -135,7 +128,11 @@ fn kinds(symbols: &Symbols, kinds: &[Kind], items: &mut Vec<CompletionItem>) {
 }
 
 fn of_symbol(s: &Symbol) -> CompletionItem {
-    let kind = match s.kind {
+    named(s.kind, &s.name, s.ty.as_deref())
+}
+
+fn named(kind: Kind, name: &str, ty: Option<&str>) -> CompletionItem {
+    let item_kind = match kind {
         Kind::Field => CompletionItemKind::FIELD,
         Kind::Event => CompletionItemKind::EVENT,
         Kind::Property => CompletionItemKind::PROPERTY,
@@ -145,11 +142,11 @@ fn of_symbol(s: &Symbol) -> CompletionItem {
         Kind::Channel => CompletionItemKind::INTERFACE,
         Kind::Trigger => CompletionItemKind::MODULE,
     };
-    let detail = match &s.ty {
-        Some(ty) => format!("{}: {ty}", s.kind.describe()),
-        None => s.kind.describe().to_string(),
+    let detail = match ty {
+        Some(ty) => format!("{}: {ty}", kind.describe()),
+        None => kind.describe().to_string(),
     };
-    item(&s.name, kind, &detail)
+    item(name, item_kind, &detail)
 }
 
 fn keyword(word: &str) -> CompletionItem {

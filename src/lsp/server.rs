@@ -52,48 +52,57 @@ pub fn serve(mut input: impl BufRead, mut output: impl Write) -> io::Result<Endi
     let mut server = Server::default();
     loop {
         let Some(incoming) = transport::read(&mut input)? else {
-            return Ok(if server.shutting_down {
-                Ending::Clean
-            } else {
-                Ending::Abrupt
-            });
+            return Ok(server.ending());
         };
-        let message = match incoming {
-            Incoming::Message(message) => message,
-            Incoming::Malformed(reason) => {
-                let error = serde_json::json!({
-                    "jsonrpc": "2.0",
-                    "id": null,
-                    "error": {"code": ErrorCode::ParseError as i32, "message": reason},
-                });
-                transport::write_json(&mut output, &error)?;
+        let (code, reason) = match incoming {
+            Incoming::Message(message) => {
+                if let Some(ending) = server.handle(message, &mut output)? {
+                    return Ok(ending);
+                }
                 continue;
             }
+            Incoming::Malformed(reason) => (ErrorCode::ParseError, reason),
+            Incoming::Invalid(reason) => (ErrorCode::InvalidRequest, reason),
         };
+        let error = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": {"code": code as i32, "message": reason},
+        });
+        transport::write_json(&mut output, &error)?;
+    }
+}
+
+impl Server {
+    /// Handles one message; `Some` when the session ends.
+    fn handle(&mut self, message: Message, output: &mut impl Write) -> io::Result<Option<Ending>> {
         match message {
             Message::Request(request) => {
-                let response = server.request(request);
-                transport::write(&mut output, Message::Response(response))?;
+                let response = self.request(request);
+                transport::write(output, Message::Response(response))?;
             }
             Message::Notification(n) if n.method == Exit::METHOD => {
-                return Ok(if server.shutting_down {
-                    Ending::Clean
-                } else {
-                    Ending::Abrupt
-                });
+                return Ok(Some(self.ending()));
             }
             Message::Notification(n) => {
-                for out in server.notification(n) {
-                    transport::write(&mut output, Message::Notification(out))?;
+                for out in self.notification(n) {
+                    transport::write(output, Message::Notification(out))?;
                 }
             }
             // The server sends no requests, so expects no responses.
             Message::Response(_) => {}
         }
+        Ok(None)
     }
-}
 
-impl Server {
+    fn ending(&self) -> Ending {
+        if self.shutting_down {
+            Ending::Clean
+        } else {
+            Ending::Abrupt
+        }
+    }
+
     fn request(&mut self, request: Request) -> Response {
         let id = request.id.clone();
         // A bug in a handler must cost one answer, not the editor's session.

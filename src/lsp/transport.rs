@@ -16,8 +16,10 @@ const MAX_BODY: usize = 64 << 20;
 #[derive(Debug)]
 pub enum Incoming {
     Message(Message),
-    /// A frame whose header or body is not a JSON-RPC message; the reason.
+    /// A frame whose header or body is not JSON (a parse error).
     Malformed(String),
+    /// JSON that is not a JSON-RPC message (an invalid request).
+    Invalid(String),
 }
 
 /// Reads the next message; `None` at the end of the input.
@@ -75,11 +77,17 @@ fn parse(body: &[u8]) -> Incoming {
         Err(e) => return Incoming::Malformed(format!("not JSON: {e}")),
     };
     if !value.is_object() {
-        return Incoming::Malformed("a message must be a JSON object".into());
+        return Incoming::Invalid("a message must be a JSON object".into());
+    }
+    // `lsp_server` would read a request with a bad id as a notification, unanswered.
+    if let Some(id) = value.get("id")
+        && !(id.is_number() || id.is_string() || id.is_null())
+    {
+        return Incoming::Invalid("the id of a message must be a number or a string".into());
     }
     match serde_json::from_value::<Message>(value) {
         Ok(message) => Incoming::Message(message),
-        Err(e) => Incoming::Malformed(format!("not a JSON-RPC message: {e}")),
+        Err(e) => Incoming::Invalid(format!("not a JSON-RPC message: {e}")),
     }
 }
 
@@ -108,6 +116,7 @@ mod tests {
         let input = [
             frame(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#),
             frame("{not json"),
+            frame("[1]"),
             "Content-Length: x\r\n\r\n".to_string(),
             frame(r#"{"jsonrpc":"2.0","method":"exit"}"#),
         ]
@@ -120,9 +129,13 @@ mod tests {
                 Incoming::Message(Message::Notification(n)) => n.method,
                 Incoming::Message(Message::Response(_)) => "response".into(),
                 Incoming::Malformed(_) => "malformed".into(),
+                Incoming::Invalid(_) => "invalid".into(),
             });
         }
-        assert_eq!(kinds, ["shutdown", "malformed", "malformed", "exit"]);
+        assert_eq!(
+            kinds,
+            ["shutdown", "malformed", "invalid", "malformed", "exit"]
+        );
     }
 
     #[test]
