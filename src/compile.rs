@@ -43,6 +43,8 @@ pub struct Analysis {
     /// The files that parsed, imported ones first.
     pub modules: Vec<Module>,
     pub names: NameIndex,
+    /// Every file was read and parsed, so the checker ran.
+    pub checked: bool,
 }
 
 /// Compiles `text` as the rule file at `path`, reading the files it imports through
@@ -95,6 +97,7 @@ fn compile_with(
         },
         modules: loader.modules,
         names,
+        checked: !parse_failed,
     }
 }
 

@@ -20,7 +20,8 @@ pub struct Snapshot {
     pub symbols: Symbols,
     /// Each resolved use of a name and its declared name (see [`crate::ir::NameIndex`]).
     pub references: Vec<(Span, Span)>,
-    /// Every file parsed, so the checker ran and the symbols are complete.
+    /// Every file was read and parsed, so the checker ran: the symbols are complete
+    /// and the references and types are there.
     pub parsed: bool,
 }
 
@@ -36,7 +37,7 @@ pub fn analyze(path: &Path, text: &str, open: &HashMap<PathBuf, String>) -> Snap
     };
     let analysis = compile::analyze(path, text, &read);
     let sources = Arc::clone(&analysis.compiled.diagnostics.sources);
-    let parsed = analysis.modules.len() == sources.files().count();
+    let parsed = analysis.checked;
     let symbols = Symbols::build(&analysis.modules, &analysis.names, &sources);
     Snapshot {
         root: FileId(0),
