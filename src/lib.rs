@@ -7,7 +7,9 @@ pub mod check;
 pub mod compile;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
+pub mod explain;
 pub mod ir;
 #[cfg(feature = "jit")]
 #[allow(unsafe_code)]

@@ -3,6 +3,7 @@
 
 use crate::data::ProfilesBuilder;
 use crate::eval::{Interpreter, eval_const};
+use crate::explain::tree::{At, Builder, Node, show_value};
 use crate::ir::{ExprId, ExprKind, Program, Test};
 use crate::source::Span;
 use crate::value::Value;
@@ -112,7 +113,7 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
             continue;
         }
         let mut values = Vec::new();
-        explain(interpreter, &profiles, now, expect, 0, &mut values);
+        explain(interpreter, &profiles, now, expect, &mut values);
         let span = program.expr(expect).span;
         result.failures.push(ExpectFailure {
             source: program.sources.snippet(span).to_string(),
@@ -123,49 +124,39 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
     result
 }
 
-/// Collects the values of `expr` and its parts, three levels deep (following a tag or
-/// segment into its definition).
+/// The values of `expr` and its parts, three levels deep (following a tag or segment
+/// into its definition), outermost first.
 fn explain(
     interpreter: &Interpreter<'_>,
     profiles: &crate::data::Profiles,
     now: i64,
     expr: ExprId,
-    depth: usize,
     out: &mut Vec<(usize, String, String)>,
 ) {
-    let program = interpreter.program();
-    let node = program.expr(expr);
-    let value = interpreter.eval_expr(profiles, 0, now, None, expr);
-    let shown = match (&value, node.ty) {
-        (Value::Missing, crate::schema::Type::Bool) => "false (missing)".to_string(),
-        (Value::Missing, _) => "missing".to_string(),
-        (v, _) => v.to_json(&program.schema).to_string(),
+    let at = At {
+        interpreter,
+        profiles,
+        row: 0,
+        now,
     };
-    out.push((depth, program.sources.snippet(node.span).to_string(), shown));
-    if depth >= 3 {
+    let tree = Builder::shallow(&at, 3).node(expr, 0);
+    flatten(interpreter.program(), &tree, 0, out);
+}
+
+fn flatten(program: &Program, node: &Node, depth: usize, out: &mut Vec<(usize, String, String)>) {
+    out.push((
+        depth,
+        node.text.clone(),
+        show_value(program, &node.value, node.ty),
+    ));
+    // A `case` reads better as its value than as every arm.
+    if matches!(program.expr(node.expr).kind, ExprKind::Case { .. }) {
         return;
     }
-    let children: Vec<ExprId> = match &node.kind {
-        ExprKind::Tag(t) => vec![program.tag(*t).body],
-        ExprKind::Segment(s) => vec![program.segment(*s).body],
-        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => vec![*x],
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.clone(),
-        ExprKind::Arith { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => vec![*lhs, *rhs],
-        ExprKind::InList { subject, .. }
-        | ExprKind::Matches { subject, .. }
-        | ExprKind::Is { subject, .. } => {
-            vec![*subject]
+    for child in &node.children {
+        // A child with the same text (the enum shorthand `ios`) adds nothing.
+        if child.span != node.span {
+            flatten(program, child, depth + 1, out);
         }
-        ExprKind::SetContains { set, elem } => vec![*set, *elem],
-        ExprKind::StrContains { text, part } => vec![*text, *part],
-        _ => Vec::new(),
-    };
-    for child in children {
-        // A child with the same text (a tag's body is its own line) adds nothing.
-        let child_span = program.expr(child).span;
-        if child_span == node.span || matches!(program.expr(child).kind, ExprKind::Const(_)) {
-            continue;
-        }
-        explain(interpreter, profiles, now, child, depth + 1, out);
     }
 }

@@ -20,7 +20,7 @@ mod fold;
 mod graph;
 mod items;
 mod references;
-mod suggest;
+pub(crate) mod suggest;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,7 +3,9 @@
 //! Exit codes everywhere: 0 ok, 1 rule, data or test failure, 2 usage or I/O error.
 
 mod check;
+mod diff;
 mod eval;
+mod explain;
 mod lsp;
 mod report;
 mod test;
@@ -28,6 +30,10 @@ enum Command {
     Eval(eval::Args),
     /// Run the `test` blocks of rule files
     Test(test::Args),
+    /// Explain why one profile is or is not in a segment, or has a tag's value
+    Explain(explain::Args),
+    /// Compare two versions of a rule set: definitions, and audiences on a sample
+    Diff(diff::Args),
     /// Serve editors over stdin/stdout (Language Server Protocol)
     Lsp(lsp::Args),
 }
@@ -91,6 +97,8 @@ fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Lsp(args) => lsp::run(args),
     }
 }

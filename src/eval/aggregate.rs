@@ -42,7 +42,7 @@ use super::value_ops::{arith, order};
 
 /// The in-window test, resolved once per aggregate.
 #[derive(Copy, Clone)]
-enum Bounds {
+pub(super) enum Bounds {
     Empty,
     /// `lo <= at <= hi` in i128 so `now - d` cannot overflow.
     Closed {
@@ -52,7 +52,7 @@ enum Bounds {
 }
 
 impl Bounds {
-    fn contains(self, at: i64) -> bool {
+    pub(super) fn contains(self, at: i64) -> bool {
         match self {
             Bounds::Empty => false,
             Bounds::Closed { lo, hi } => lo <= i128::from(at) && i128::from(at) <= hi,
@@ -61,7 +61,7 @@ impl Bounds {
 }
 
 impl<'a> Evaluator<'a> {
-    fn bounds(&mut self, window: Window, ev: Option<EventRef>) -> Bounds {
+    pub(super) fn bounds(&mut self, window: Window, ev: Option<EventRef>) -> Bounds {
         let now = i128::from(self.now);
         match window {
             Window::All => Bounds::Closed {

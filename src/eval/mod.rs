@@ -19,6 +19,7 @@ pub(crate) mod batch;
 mod expr;
 mod read;
 mod sample;
+mod trace;
 mod val;
 mod value_ops;
 
@@ -33,6 +34,7 @@ use crate::value::Value;
 
 pub use batch::MORSEL_ROWS;
 pub use sample::{sample, sample_point};
+pub use trace::{AggregateEvent, event_property};
 
 use expr::Evaluator;
 
