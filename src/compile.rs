@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::ast::{ItemKind, Module};
 use crate::check::{self, codes};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::Program;
+use crate::ir::{NameIndex, Program};
 use crate::parse;
 use crate::source::{FileId, SourceMap, Span};
 
@@ -35,29 +35,69 @@ pub fn compile_source(name: &str, text: &str) -> Compiled {
     compile(sources, root)
 }
 
-fn compile(mut sources: SourceMap, root: FileId) -> Compiled {
+/// A rule set compiled for an editor: beside the result, the files that parsed and
+/// where each name points.
+#[derive(Debug)]
+pub struct Analysis {
+    pub compiled: Compiled,
+    /// The files that parsed, imported ones first.
+    pub modules: Vec<Module>,
+    pub names: NameIndex,
+    /// Every file was read and parsed, so the checker ran.
+    pub checked: bool,
+}
+
+/// Compiles `text` as the rule file at `path`, reading the files it imports through
+/// `read` (an editor reads its unsaved buffers in preference to the disk).
+pub fn analyze(
+    path: &Path,
+    text: &str,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+) -> Analysis {
+    let mut sources = SourceMap::new();
+    let root = sources.add(path.display().to_string(), Some(path), text);
+    compile_with(sources, root, read)
+}
+
+fn compile(sources: SourceMap, root: FileId) -> Compiled {
+    compile_with(sources, root, &|path| std::fs::read_to_string(path)).compiled
+}
+
+fn compile_with(
+    mut sources: SourceMap,
+    root: FileId,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+) -> Analysis {
     let mut loader = Loader {
         modules: Vec::new(),
         diagnostics: Vec::new(),
         state: HashMap::new(),
+        read,
     };
     loader.load(&mut sources, root, &mut Vec::new());
     let sources = Arc::new(sources);
     let parse_failed = loader.diagnostics.iter().any(Diagnostic::is_error);
     let mut diagnostics = loader.diagnostics;
     let mut program = None;
+    let mut names = NameIndex::default();
     if !parse_failed {
         // Imported files come first, so their declarations are numbered first.
         let output = check::check(&loader.modules, Arc::clone(&sources));
         diagnostics.extend(output.diagnostics);
         program = output.program;
+        names = output.names;
     }
-    Compiled {
-        program,
-        diagnostics: Diagnostics {
-            sources,
-            items: diagnostics,
+    Analysis {
+        compiled: Compiled {
+            program,
+            diagnostics: Diagnostics {
+                sources,
+                items: diagnostics,
+            },
         },
+        modules: loader.modules,
+        names,
+        checked: !parse_failed,
     }
 }
 
@@ -67,13 +107,14 @@ enum LoadState {
     Loaded,
 }
 
-struct Loader {
+struct Loader<'r> {
     modules: Vec<Module>,
     diagnostics: Vec<Diagnostic>,
     state: HashMap<FileId, LoadState>,
+    read: &'r dyn Fn(&Path) -> std::io::Result<String>,
 }
 
-impl Loader {
+impl Loader<'_> {
     /// Parses `file` and, depth first, the files it imports. `stack` holds the chain of
     /// imports that led here, to report a cycle with its whole path.
     fn load(&mut self, sources: &mut SourceMap, file: FileId, stack: &mut Vec<(FileId, Span)>) {
@@ -134,7 +175,7 @@ impl Loader {
         let shown = Path::new(&sources.get(from).name)
             .parent()
             .map_or_else(|| PathBuf::from(target), |dir| dir.join(target));
-        match std::fs::read_to_string(&path) {
+        match (self.read)(&path) {
             Ok(text) => Some(sources.add(display_path(&shown), Some(&canonical), text)),
             Err(e) => {
                 self.diagnostics.push(

@@ -349,3 +349,18 @@ pub struct GivenEvent {
     pub at: Option<ExprId>,
     pub props: Vec<(PropId, ExprId)>,
 }
+
+/// Where the names of a rule set point, for editors (go to definition, hover).
+///
+/// The checker fills it as it resolves names, also when checking fails: it then holds
+/// what was resolved before each error. Evaluators never read it.
+#[derive(Clone, Debug, Default)]
+pub struct NameIndex {
+    /// Each use of a declared name (a tag, segment, let, field, event, event property,
+    /// channel): the span of the use and the span of the name in its declaration. `at`
+    /// points at its event's name.
+    pub references: Vec<(Span, Span)>,
+    /// The checked type of each tag, segment and `let`, by the span of its declared name,
+    /// written as in rule files (`bool`, `enum(F, M)`, `list of string`).
+    pub types: Vec<(Span, String)>,
+}

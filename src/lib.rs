@@ -15,6 +15,8 @@ pub mod ir;
 #[cfg(feature = "jit")]
 #[allow(unsafe_code)]
 pub mod jit;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod output;
 pub mod parse;
 pub mod print;

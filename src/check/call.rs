@@ -260,6 +260,7 @@ impl<'a> Checker<'a> {
             },
             _ => return self.not_an_event(arg.span, func),
         };
+        self.refer(event.span, &event.name);
         match self.names.get(event.name.as_str()) {
             Some(&(Decl::Event(id), _)) => Some((id, prop)),
             Some(&(decl, _)) => {
@@ -413,11 +414,14 @@ impl<'a> Checker<'a> {
         ident: &ast::Ident,
     ) -> Option<(AggTarget, Type)> {
         if ident.name == "at" {
+            self.refer_prop(ident.span, event, &ident.name);
             return Some((AggTarget::At, Type::Time));
         }
         let def = self.program.schema.event_def(event);
         if let Some(p) = def.prop(&ident.name) {
-            return Some((AggTarget::Prop(p), def.props[p.0 as usize].ty));
+            let ty = def.props[p.0 as usize].ty;
+            self.refer_prop(ident.span, event, &ident.name);
+            return Some((AggTarget::Prop(p), ty));
         }
         let names: Vec<&str> = def
             .props

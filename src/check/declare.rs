@@ -204,6 +204,7 @@ impl<'a> Checker<'a> {
             name: event.name.name.clone(),
             props,
         });
+        self.prop_spans.push(spans);
     }
 
     fn declare_timezone(&mut self, zone: &'a ast::StrLit) {

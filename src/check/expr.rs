@@ -246,11 +246,13 @@ impl<'a> Checker<'a> {
         let span = ident.span;
         if let Some(event) = scope.event {
             if name == "at" {
+                self.refer_prop(span, event, name);
                 return Some(self.push(K::EventAt, Type::Time, span));
             }
             let def = self.program.schema.event_def(event);
             if let Some(p) = def.prop(name) {
                 let ty = def.props[p.0 as usize].ty;
+                self.refer_prop(span, event, name);
                 return Some(self.push(K::EventProp(p), ty, span));
             }
         }
@@ -272,6 +274,7 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         if let Some(&(decl, _)) = self.names.get(name) {
+            self.refer(span, name);
             return self.lower_decl(decl, ident, scope, want);
         }
         if let Some(id) = self.lower_variant_name(ident, want) {
@@ -748,6 +751,7 @@ impl<'a> Checker<'a> {
             A::Name(n) => match self.names.get(n.name.as_str()) {
                 Some(&(Decl::Let(i), _)) => {
                     self.lets[i].used = true;
+                    self.refer(n.span, &n.name);
                     match self.lets[i].value.clone()? {
                         Const::List(values) => Some(self.convert_list(values, ty, rhs.span)?),
                         Const::Scalar(..) => None,

@@ -165,6 +165,7 @@ impl<'a> Checker<'a> {
     fn trigger_start(&mut self, on: &'a AStart, scope: Scope) -> Option<TriggerStart> {
         match on {
             AStart::Event { event, filter } => {
+                self.refer(event.span, &event.name);
                 let id = match self.names.get(event.name.as_str()) {
                     Some(&(Decl::Event(id), _)) => id,
                     _ => {
@@ -185,6 +186,7 @@ impl<'a> Checker<'a> {
                 Some(TriggerStart::Event { event: id, filter })
             }
             AStart::Enter(s) | AStart::Exit(s) => {
+                self.refer(s.span, &s.name);
                 let id = match self.names.get(s.name.as_str()) {
                     Some(&(Decl::Segment(id), _)) => id,
                     _ => {
@@ -272,6 +274,7 @@ impl<'a> Checker<'a> {
     }
 
     fn channel(&mut self, ident: &'a ast::Ident) -> Option<ChannelId> {
+        self.refer(ident.span, &ident.name);
         match self.names.get(ident.name.as_str()) {
             Some(&(Decl::Channel(id), _)) => Some(id),
             _ => self.expected_decl(ident, "a channel", |d| matches!(d, Decl::Channel(_))),
@@ -365,6 +368,7 @@ impl<'a> Checker<'a> {
                 given.id.is_some()
             }
             GivenValue::Expr(value) => {
+                self.refer(field.name.span, &field.name.name);
                 let id = match self.names.get(field.name.name.as_str()) {
                     Some(&(Decl::Field(id), _)) => id,
                     _ => {
@@ -433,6 +437,7 @@ impl<'a> Checker<'a> {
     }
 
     fn given_event(&mut self, e: &'a ast::EventLit, scope: Scope) -> Option<GivenEvent> {
+        self.refer(e.event.span, &e.event.name);
         let event = match self.names.get(e.event.name.as_str()) {
             Some(&(Decl::Event(id), _)) => id,
             _ => return self.expected_decl(&e.event, "an event", |d| matches!(d, Decl::Event(_))),

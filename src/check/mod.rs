@@ -22,6 +22,7 @@ mod expr;
 mod fold;
 mod graph;
 mod items;
+mod references;
 pub(crate) mod suggest;
 
 use std::collections::HashMap;
@@ -42,6 +43,8 @@ pub use suggest::closest;
 pub struct CheckOutput {
     pub program: Option<Program>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where each name points (for editors); filled also when there are errors.
+    pub names: ir::NameIndex,
 }
 
 /// Checks the modules of one rule set (the root file and everything it imports).
@@ -54,6 +57,8 @@ pub fn check(modules: &[ast::Module], sources: Arc<SourceMap>) -> CheckOutput {
     }
     checker.check_items();
     checker.warn_unused_lets();
+    checker.record_types();
+    let names = std::mem::take(&mut checker.index);
     let mut diagnostics = std::mem::take(&mut checker.diags);
     let program = if diagnostics.iter().any(Diagnostic::is_error) {
         None
@@ -66,6 +71,7 @@ pub fn check(modules: &[ast::Module], sources: Arc<SourceMap>) -> CheckOutput {
     CheckOutput {
         program,
         diagnostics,
+        names,
     }
 }
 
@@ -159,6 +165,10 @@ struct Checker<'a> {
     cap_decl: Option<&'a ast::Limit>,
     /// The declared type of the profile key `id` (a string unless declared `int`).
     key_type: Type,
+    /// The span of each event property's declared name, by event and property id.
+    prop_spans: Vec<Vec<Span>>,
+    /// What each resolved name refers to, for editors.
+    index: ir::NameIndex,
 }
 
 impl<'a> Checker<'a> {
@@ -180,6 +190,8 @@ impl<'a> Checker<'a> {
             send_cap: None,
             cap_decl: None,
             key_type: Type::Str,
+            prop_spans: Vec::new(),
+            index: ir::NameIndex::default(),
         }
     }
 

@@ -7,6 +7,7 @@ mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod lsp;
 mod report;
 mod test;
 
@@ -36,6 +37,8 @@ enum Command {
     Diff(diff::Args),
     /// Rewrite rule files in the canonical layout (`--check`: only report, with a diff)
     Fmt(fmt::Args),
+    /// Serve editors over stdin/stdout (Language Server Protocol)
+    Lsp(lsp::Args),
 }
 
 /// How diagnostics are printed.
@@ -104,6 +107,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Explain(args) => explain::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
 
