@@ -5,6 +5,7 @@
 mod check;
 mod eval;
 mod report;
+mod run;
 mod test;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Eval(eval::Args),
     /// Run the `test` blocks of rule files
     Test(test::Args),
+    /// Run the triggers over an event stream with durable state; print actions as NDJSON
+    Run(run::Args),
 }
 
 /// How diagnostics are printed.
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
 
