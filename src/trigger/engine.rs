@@ -61,6 +61,17 @@ impl Engine {
         Ok(Engine { program, plan, db })
     }
 
+    /// An engine whose state is in memory only (lost when it is dropped).
+    pub fn in_memory(rules: &RuleSet) -> Result<Engine, TriggerError> {
+        Engine::in_memory_program(rules.program().clone())
+    }
+
+    pub(crate) fn in_memory_program(program: Program) -> Result<Engine, TriggerError> {
+        let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
+        let db = store::open_in_memory()?;
+        Ok(Engine { program, plan, db })
+    }
+
     pub fn program(&self) -> &Program {
         &self.program
     }

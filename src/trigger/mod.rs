@@ -31,6 +31,7 @@ mod profile;
 mod run;
 mod state;
 mod store;
+pub(crate) mod timeline;
 
 #[cfg(test)]
 mod tests;

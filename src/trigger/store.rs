@@ -54,6 +54,17 @@ pub(crate) fn open(dir: &Path) -> Result<Database, TriggerError> {
     Ok(db)
 }
 
+/// A database in memory (for rule tests: nothing to clean up, nothing durable).
+pub(crate) fn open_in_memory() -> Result<Database, TriggerError> {
+    let db = redb::Builder::new()
+        .create_with_backend(redb::backends::InMemoryBackend::new())
+        .map_err(store_err)?;
+    let tx = db.begin_write().map_err(store_err)?;
+    Tx::open(&tx)?;
+    tx.commit().map_err(store_err)?;
+    Ok(db)
+}
+
 fn encode(value: &impl Serialize) -> Result<Vec<u8>, TriggerError> {
     serde_json::to_vec(value).map_err(store_err)
 }

@@ -675,3 +675,75 @@ fn state_survives_reopening_the_store() {
     );
     let _ = DAY + HOUR;
 }
+
+#[test]
+fn a_timeline_expectation_that_fails_lists_the_sends_so_far() {
+    let text = format!(
+        "{BASE}\n{CART}\n{}",
+        r#"
+test "wrong channel" {
+  now "2026-11-20T10:00:00Z"
+  given { phone: "1" }
+  at now: add_cart { sku: "SKU-1", price: 1.0 }
+  expect send "cart_coupon" via wecom
+  at now + 1m: fail "cart_reminder"
+  until now + 3d
+  expect no send "cart_reminder"
+}
+"#
+    );
+    let rules = RuleSet::from_source("r.corral", &text).unwrap();
+    let results = crate::rule_test::run_all(rules.program(), t("2026-11-22T00:00:00Z"));
+    assert_eq!(results.len(), 1);
+    assert!(!results[0].passed());
+    let report = results[0].report();
+    assert_eq!(results[0].failures.len(), 3, "{report}");
+    assert!(
+        report.contains("expect send \"cart_coupon\" via wecom\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("result = no such send was emitted"),
+        "{report}"
+    );
+    assert!(
+        report.contains("no pending send of `cart_reminder` to fail"),
+        "{report}"
+    );
+    assert!(
+        report.contains("result = such a send was emitted"),
+        "{report}"
+    );
+    assert!(
+        report.contains("send \"cart_coupon\" via sms = at 2026-11-20T10:00:00Z"),
+        "{report}"
+    );
+}
+
+#[test]
+fn timeline_tests_print_back_to_what_parses_to_the_same_tree() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cases/triggers/timeline.corral"
+    ))
+    .unwrap();
+    let parse = |text: &str| {
+        let mut sources = crate::source::SourceMap::new();
+        let file = sources.add("t.corral", None, text);
+        let mut module = crate::parse::parse_module(&sources, file).unwrap();
+        crate::print::strip_spans(&mut module);
+        module
+    };
+    let module = parse(&text);
+    let printed = crate::print::print_module(&module);
+    assert!(printed.contains("  until now + 3d\n"), "{printed}");
+    assert!(
+        printed.contains("  at now + 5m: fail \"cart_coupon\"\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("  expect send \"cart_coupon\" undeliverable at now\n"),
+        "{printed}"
+    );
+    assert_eq!(parse(&printed), module);
+}
