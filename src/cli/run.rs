@@ -23,7 +23,7 @@ const BATCH: usize = 256;
 pub struct Args {
     /// The rule file
     rules: PathBuf,
-    /// Profiles (NDJSON or Parquet), loaded when the state holds none yet
+    /// Profiles (NDJSON or Parquet), loaded until one load into the state has completed
     #[arg(long, value_name = "FILE")]
     profiles: PathBuf,
     /// Events, NDJSON: {"profile": ID, "type": E, "at": T, ...properties}
@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Outcome {
             _ => Failure::Usage,
         }
     };
-    if engine.profile_count().map_err(fatal)? == 0 {
+    if !engine.profiles_loaded().map_err(fatal)? {
         engine.load_profiles(&args.profiles).map_err(|e| {
             eprintln!("error: `{}`: {e}", args.profiles.display());
             match e {

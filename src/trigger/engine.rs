@@ -145,6 +145,9 @@ impl Engine {
 
     fn add_profiles(&mut self, profiles: &Profiles) -> Result<usize, TriggerError> {
         let mut row = 0;
+        if profiles.is_empty() {
+            self.batch(|b| b.ctx.tx.set_meta("profiles_loaded", 1))?;
+        }
         while row < profiles.len() {
             let end = (row + LOAD_CHUNK).min(profiles.len());
             self.batch(|b| {
@@ -166,6 +169,10 @@ impl Engine {
                         b.ctx.baseline(&id, t)?;
                     }
                 }
+                if end == profiles.len() {
+                    // Only a load that committed its last chunk counts as done.
+                    b.ctx.tx.set_meta("profiles_loaded", 1)?;
+                }
                 Ok(())
             })?;
             row = end;
@@ -186,6 +193,11 @@ impl Engine {
     /// The log position of the last action emitted (0 if none).
     pub fn log_position(&self) -> Result<u64, TriggerError> {
         self.read(|tx| Ok(tx.meta("log")?.unwrap_or(0) as u64))
+    }
+
+    /// Whether a profile load (of any size) has completed in this store.
+    pub fn profiles_loaded(&self) -> Result<bool, TriggerError> {
+        self.read(|tx| Ok(tx.meta("profiles_loaded")?.is_some()))
     }
 
     pub fn profile_count(&self) -> Result<u64, TriggerError> {
