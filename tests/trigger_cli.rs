@@ -227,7 +227,7 @@ fn run_crashable(
     profiles: &Path,
     events: &Path,
     kill_after: Option<Duration>,
-) -> (Option<i32>, String) {
+) -> (Option<i32>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_corral"))
         .args([
             "run",
@@ -243,7 +243,7 @@ fn run_crashable(
         ])
         .current_dir(root())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     if let Some(after) = kill_after {
@@ -260,6 +260,7 @@ fn run_crashable(
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
@@ -283,8 +284,8 @@ fn killed_runs_resumed_converge_to_one_uninterrupted_run() {
     let (profiles, events) = long_stream(dir.path());
 
     let clean_state = dir.path().join("clean");
-    let (code, text) = run_crashable(&clean_state, &profiles, &events, None);
-    assert_eq!(code, Some(0));
+    let (code, text, stderr) = run_crashable(&clean_state, &profiles, &events, None);
+    assert_eq!(code, Some(0), "{stderr}");
     let mut expected = BTreeMap::new();
     actions_by_id(&text, &mut expected);
     assert!(expected.len() > 100, "the stream should emit many actions");
@@ -301,20 +302,22 @@ fn killed_runs_resumed_converge_to_one_uninterrupted_run() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let after = Duration::from_millis(5 + seed % 120);
-        let (code, text) = run_crashable(&state, &profiles, &events, Some(after));
+        let (code, text, stderr) = run_crashable(&state, &profiles, &events, Some(after));
         actions_by_id(&text, &mut got);
         if code == Some(0) {
             break;
         }
+        // Killed (no exit code), never failed.
+        assert_eq!(code, None, "{stderr}");
         kills += 1;
         assert!(
             budget.elapsed() < Duration::from_secs(120),
             "did not converge"
         );
         if kills >= 30 {
-            let (code, text) = run_crashable(&state, &profiles, &events, None);
+            let (code, text, stderr) = run_crashable(&state, &profiles, &events, None);
             actions_by_id(&text, &mut got);
-            assert_eq!(code, Some(0));
+            assert_eq!(code, Some(0), "{stderr}");
             break;
         }
     }

@@ -46,12 +46,27 @@ pub(crate) fn open(dir: &Path) -> Result<Database, TriggerError> {
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
-    let db = Database::create(dir.join(FILE_NAME)).map_err(store_err)?;
-    // Create every table so read transactions never meet a missing one.
-    let tx = db.begin_write().map_err(store_err)?;
-    Tx::open(&tx)?;
-    tx.commit().map_err(store_err)?;
-    Ok(db)
+    let path = dir.join(FILE_NAME);
+    if !path.exists() {
+        // A new database is made under another name and renamed into place, so a crash
+        // while it is being created never leaves a half-written file to open.
+        let fresh = dir.join(format!("{FILE_NAME}.new"));
+        let io = |e: std::io::Error| TriggerError::Io {
+            path: fresh.display().to_string(),
+            message: e.to_string(),
+        };
+        if fresh.exists() {
+            std::fs::remove_file(&fresh).map_err(io)?;
+        }
+        let db = Database::create(&fresh).map_err(store_err)?;
+        // Create every table so read transactions never meet a missing one.
+        let tx = db.begin_write().map_err(store_err)?;
+        Tx::open(&tx)?;
+        tx.commit().map_err(store_err)?;
+        drop(db);
+        std::fs::rename(&fresh, &path).map_err(io)?;
+    }
+    Database::create(&path).map_err(store_err)
 }
 
 /// A database in memory (for rule tests: nothing to clean up, nothing durable).
