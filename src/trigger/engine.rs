@@ -281,7 +281,7 @@ impl Batch<'_, '_, '_> {
             .collect();
         let stored = Json::Object(stored);
         self.validate(&stored)?;
-        if self.ctx.tx.profile(&profile)?.is_none() {
+        if !self.ctx.tx.has_profile(&profile)? {
             return Err(TriggerError::UnknownProfile(profile));
         }
         let t = clock.map_or(at, |c| c.max(at));

@@ -171,12 +171,16 @@ impl<'e, 't> Ctx<'e, 't> {
         at: i64,
         t: i64,
     ) -> Result<(), TriggerError> {
-        let Some(mut lp) = self.load(profile)? else {
+        let Some(mut rec) = self.tx.profile(profile)? else {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
         let name = self.program.schema.event_def(event).name.clone();
-        let index = insert_event(&mut lp.rec, obj, at);
-        lp.profiles = to_profiles(&self.program.schema, profile, &lp.rec)?;
+        let index = insert_event(&mut rec, obj, at);
+        let mut lp = Loaded {
+            id: profile.to_string(),
+            profiles: to_profiles(&self.program.schema, profile, &rec)?,
+            rec,
+        };
         let row = event_row(&lp.rec, index, &name);
 
         // Goals first: the event may be the one an instance was waiting for.

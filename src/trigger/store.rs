@@ -133,6 +133,10 @@ impl<'t> Tx<'t> {
         }
     }
 
+    pub(crate) fn has_profile(&self, id: &str) -> Result<bool, TriggerError> {
+        Ok(self.profiles.get(id).map_err(store_err)?.is_some())
+    }
+
     pub(crate) fn put_profile(
         &mut self,
         id: &str,
