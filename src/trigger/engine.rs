@@ -82,7 +82,10 @@ impl Engine {
         &mut self,
         f: impl FnOnce(&mut Batch<'_, '_, '_>) -> Result<R, TriggerError>,
     ) -> Result<(R, Vec<Action>), TriggerError> {
-        let tx = self.db.begin_write().map_err(store_err)?;
+        let mut tx = self.db.begin_write().map_err(store_err)?;
+        // Each commit saves the allocator state, so reopening after a crash needs no
+        // scan of the file: the engine accepts events again at once.
+        tx.set_quick_repair(true);
         let (result, out) = {
             let mut ctx = Ctx {
                 program: &self.program,
