@@ -190,6 +190,37 @@ pub enum TestItemKind {
     Given(Vec<GivenField>),
     /// `expect c`
     Expect(Expr),
+    /// A step of a trigger timeline: `at T: E { ... }` or `at T: fail "message"`, or
+    /// with no step `until T` (the clock moves to `T`).
+    At { at: Expr, step: Option<AtStep> },
+    /// `expect [no] send "m" [via ch | undeliverable] [at T]`
+    ExpectSend(ExpectSend),
+}
+
+/// What happens at a timeline's `at T:`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AtStep {
+    /// An event (its time is the `at`).
+    Event(EventLit),
+    /// The latest send of this message failed.
+    Fail(StrLit),
+}
+
+/// `expect [no] send "m" [via ch | undeliverable] [at T]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectSend {
+    /// `expect no send`: no such send was emitted.
+    pub negated: bool,
+    pub message: StrLit,
+    pub via: Option<SendVia>,
+    pub at: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendVia {
+    Channel(Ident),
+    /// `channel: null`: no channel could reach the profile.
+    Undeliverable,
 }
 
 #[derive(Clone, Debug, PartialEq)]

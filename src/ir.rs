@@ -329,6 +329,38 @@ pub struct Test {
     pub now: Option<ExprId>,
     pub given: Given,
     pub expects: Vec<ExprId>,
+    /// A trigger timeline, in written order (empty for a test of tags and segments).
+    pub timeline: Vec<TimelineStep>,
+}
+
+/// A step of a test's trigger timeline. Times are constant expressions that may use
+/// `now`.
+#[derive(Clone, Debug)]
+pub enum TimelineStep {
+    /// `until T`: the clock moves to `T` (timers due by then fire).
+    Advance { at: ExprId, span: Span },
+    /// `at T: E { ... }`: an event at `T` (its `at` is set).
+    Event(GivenEvent),
+    /// `at T: fail "message"`: the latest send of that message failed, reported at `T`.
+    Fail {
+        at: ExprId,
+        message: String,
+        span: Span,
+    },
+    /// `expect [no] send "message" [via ch | undeliverable] [at T]`: whether the
+    /// timeline so far emitted such a send.
+    ExpectSend(ExpectSend),
+}
+
+#[derive(Clone, Debug)]
+pub struct ExpectSend {
+    pub negated: bool,
+    pub message: String,
+    /// `Some(Some(ch))` for `via ch`, `Some(None)` for `undeliverable`.
+    pub via: Option<Option<ChannelId>>,
+    pub at: Option<ExprId>,
+    /// The whole `expect` item.
+    pub span: Span,
 }
 
 /// The profile a test describes. Values are constant expressions that may use `now`.

@@ -24,6 +24,7 @@ pub mod rule_test;
 pub mod schema;
 pub mod source;
 pub mod time;
+pub mod trigger;
 pub mod value;
 
 /// Recursive passes grow their stack by this much when less than the red zone is left.

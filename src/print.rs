@@ -8,9 +8,9 @@
 use std::fmt::Write as _;
 
 use crate::ast::{
-    BinaryOp, Call, ClockTime, Expr, ExprKind, FieldDecl, GivenValue, Item, ItemKind, Limit,
-    Module, TestItem, TestItemKind, TriggerItem, TriggerItemKind, TriggerStart, TypeExpr,
-    TypeExprKind, UnaryOp, WindowKind,
+    AtStep, BinaryOp, Call, ClockTime, EventLit, Expr, ExprKind, FieldDecl, GivenValue, Item,
+    ItemKind, Limit, Module, SendVia, TestItem, TestItemKind, TriggerItem, TriggerItemKind,
+    TriggerStart, TypeExpr, TypeExprKind, UnaryOp, WindowKind,
 };
 use crate::source::Span;
 
@@ -484,6 +484,40 @@ fn write_test_item(out: &mut String, item: &TestItem) {
             out.push_str("expect ");
             write_expr(out, cond, Level::Or);
         }
+        TestItemKind::At { at, step } => {
+            out.push_str(if step.is_some() { "at " } else { "until " });
+            write_expr(out, at, Level::Or);
+            match step {
+                None => {}
+                Some(AtStep::Fail(message)) => {
+                    out.push_str(": fail ");
+                    write_string(out, &message.value);
+                }
+                Some(AtStep::Event(event)) => {
+                    out.push_str(": ");
+                    write_event_lit(out, event);
+                }
+            }
+        }
+        TestItemKind::ExpectSend(e) => {
+            out.push_str(if e.negated {
+                "expect no send "
+            } else {
+                "expect send "
+            });
+            write_string(out, &e.message.value);
+            match &e.via {
+                None => {}
+                Some(SendVia::Channel(c)) => {
+                    let _ = write!(out, " via {}", c.name);
+                }
+                Some(SendVia::Undeliverable) => out.push_str(" undeliverable"),
+            }
+            if let Some(at) = &e.at {
+                out.push_str(" at ");
+                write_expr(out, at, Level::Or);
+            }
+        }
         TestItemKind::Given(fields) => {
             out.push_str("given {");
             for (i, field) in fields.iter().enumerate() {
@@ -497,13 +531,7 @@ fn write_test_item(out: &mut String, item: &TestItem) {
                             if j > 0 {
                                 out.push_str(", ");
                             }
-                            let _ = write!(out, "{} {{", event.event.name);
-                            for (k, (name, value)) in event.fields.iter().enumerate() {
-                                out.push_str(if k > 0 { ", " } else { " " });
-                                let _ = write!(out, "{}: ", name.name);
-                                write_expr(out, value, Level::Or);
-                            }
-                            out.push_str(" }");
+                            write_event_lit(out, event);
                         }
                         out.push(']');
                     }
@@ -513,6 +541,17 @@ fn write_test_item(out: &mut String, item: &TestItem) {
         }
     }
     out.push('\n');
+}
+
+/// `add_cart { sku: "SKU-1", at: now - 2d }`
+fn write_event_lit(out: &mut String, event: &EventLit) {
+    let _ = write!(out, "{} {{", event.event.name);
+    for (k, (name, value)) in event.fields.iter().enumerate() {
+        out.push_str(if k > 0 { ", " } else { " " });
+        let _ = write!(out, "{}: ", name.name);
+        write_expr(out, value, Level::Or);
+    }
+    out.push_str(" }");
 }
 
 // ------------------------------------------------------------------ spans ----
@@ -617,22 +656,30 @@ fn strip_test_item(item: &mut TestItem) {
     item.span = Span::default();
     match &mut item.kind {
         TestItemKind::Now(e) | TestItemKind::Expect(e) => strip_expr(e),
+        TestItemKind::At { at, step } => {
+            strip_expr(at);
+            match step {
+                None => {}
+                Some(AtStep::Fail(message)) => message.span = Span::default(),
+                Some(AtStep::Event(event)) => strip_event_lit(event),
+            }
+        }
+        TestItemKind::ExpectSend(e) => {
+            e.message.span = Span::default();
+            if let Some(SendVia::Channel(c)) = &mut e.via {
+                c.span = Span::default();
+            }
+            if let Some(at) = &mut e.at {
+                strip_expr(at);
+            }
+        }
         TestItemKind::Given(fields) => {
             for field in fields {
                 field.span = Span::default();
                 field.name.span = Span::default();
                 match &mut field.value {
                     GivenValue::Expr(e) => strip_expr(e),
-                    GivenValue::Events(events) => {
-                        for event in events {
-                            event.span = Span::default();
-                            event.event.span = Span::default();
-                            for (name, value) in &mut event.fields {
-                                name.span = Span::default();
-                                strip_expr(value);
-                            }
-                        }
-                    }
+                    GivenValue::Events(events) => events.iter_mut().for_each(strip_event_lit),
                 }
             }
         }
@@ -692,5 +739,14 @@ fn strip_expr(expr: &mut Expr) {
                 strip_expr(default);
             }
         }
+    }
+}
+
+fn strip_event_lit(event: &mut EventLit) {
+    event.span = Span::default();
+    event.event.span = Span::default();
+    for (name, value) in &mut event.fields {
+        name.span = Span::default();
+        strip_expr(value);
     }
 }

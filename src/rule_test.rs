@@ -121,6 +121,11 @@ fn run(interpreter: &Interpreter<'_>, test: &Test, default_now: i64) -> TestResu
             values,
         });
     }
+    let timeline = crate::trigger::timeline::run(program, test, &id, now);
+    result.failures.extend(timeline.failures);
+    if let Some(e) = timeline.error {
+        result.setup_error = Some(e);
+    }
     result
 }
 

@@ -87,12 +87,16 @@ fn the_grammar_highlights_every_keyword() {
         "found only {} keywords",
         keywords.len()
     );
+    // A pattern that also takes a made-up name (an identifier before `(`, once its
+    // lookahead is dropped) proves nothing about keywords.
+    let specific: Vec<&Regex> = compiled.iter().filter(|re| !re.is_match("qzxv")).collect();
     let highlighted = |word: &str| {
-        compiled.iter().any(|re| {
+        specific.iter().any(|re| {
             re.find_iter(word)
                 .any(|m| m.start() == 0 && m.end() == word.len())
+                // `enum(` opens a region whose first capture is the keyword.
                 || re
-                    .captures_iter(word)
+                    .captures_iter(&format!("{word}("))
                     .any(|c| c.iter().skip(1).flatten().any(|g| g.as_str() == word))
         })
     };

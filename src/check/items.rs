@@ -2,7 +2,9 @@
 
 use super::expr::{Scope, Want};
 use super::{Checker, Decl, codes, suggest};
-use crate::ast::{self, GivenValue, TestItemKind, TriggerItemKind, TriggerStart as AStart};
+use crate::ast::{
+    self, AtStep, GivenValue, SendVia, TestItemKind, TriggerItemKind, TriggerStart as AStart,
+};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
     self, AggTarget, Cap, ChannelId, ExprId, ExprKind as K, GivenEvent, Step, TriggerStart,
@@ -311,6 +313,7 @@ impl<'a> Checker<'a> {
             now: None,
             given: ir::Given::default(),
             expects: Vec::new(),
+            timeline: Vec::new(),
         };
         let given_scope = Scope {
             given: true,
@@ -333,9 +336,101 @@ impl<'a> Checker<'a> {
                         ok &= self.given_field(field, given_scope, &mut test.given);
                     }
                 }
+                TestItemKind::At { .. } | TestItemKind::ExpectSend(_) => {
+                    match self.timeline_step(item, given_scope) {
+                        Some(step) => test.timeline.push(step),
+                        None => ok = false,
+                    }
+                }
             }
         }
         ok.then_some(test)
+    }
+
+    /// A step of a trigger timeline (`until T` is `At` without a step): times are constants that may use `now`; messages
+    /// must be sent by some trigger, channels declared.
+    fn timeline_step(&mut self, item: &'a ast::TestItem, scope: Scope) -> Option<ir::TimelineStep> {
+        let time = |this: &mut Self, e: &'a ast::Expr| {
+            let id = this.lower(e, scope, Want::Type(Type::Time))?;
+            this.expect_type(id, Type::Time, "a time")
+        };
+        match &item.kind {
+            TestItemKind::At { at, step: None } => Some(ir::TimelineStep::Advance {
+                at: time(self, at)?,
+                span: item.span,
+            }),
+            TestItemKind::At {
+                at,
+                step: Some(AtStep::Fail(message)),
+            } => {
+                let at = time(self, at)?;
+                self.sent_message(message)?;
+                Some(ir::TimelineStep::Fail {
+                    at,
+                    message: message.value.clone(),
+                    span: item.span,
+                })
+            }
+            TestItemKind::At {
+                at,
+                step: Some(AtStep::Event(event)),
+            } => {
+                let at = time(self, at)?;
+                if let Some((name, _)) = event.fields.iter().find(|(n, _)| n.name == "at") {
+                    self.error(
+                        Diagnostic::error(
+                            codes::BAD_VALUE,
+                            name.span,
+                            "a timeline event takes its time from `at T:`",
+                        )
+                        .with_help("remove `at` from the event"),
+                    );
+                    return None;
+                }
+                let mut event = self.given_event(event, scope)?;
+                event.at = Some(at);
+                Some(ir::TimelineStep::Event(event))
+            }
+            TestItemKind::ExpectSend(e) => {
+                self.sent_message(&e.message)?;
+                let via = match &e.via {
+                    None => None,
+                    Some(SendVia::Undeliverable) => Some(None),
+                    Some(SendVia::Channel(c)) => Some(Some(self.channel(c)?)),
+                };
+                let at = match &e.at {
+                    Some(t) => Some(time(self, t)?),
+                    None => None,
+                };
+                Some(ir::TimelineStep::ExpectSend(ir::ExpectSend {
+                    negated: e.negated,
+                    message: e.message.value.clone(),
+                    via,
+                    at,
+                    span: item.span,
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// Checks that some trigger sends `message`.
+    fn sent_message(&mut self, message: &ast::StrLit) -> Option<()> {
+        let mut sent: Vec<&str> = Vec::new();
+        for decl in &self.trigger_decls {
+            collect_messages(&decl.items, &mut sent);
+        }
+        if sent.contains(&message.value.as_str()) {
+            return Some(());
+        }
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_NAME,
+            message.span,
+            format!("no trigger sends `{}`", message.value),
+        );
+        d.help = suggest::did_you_mean(&message.value, sent);
+        self.error(d);
+        None
     }
 
     fn given_field(
@@ -466,5 +561,21 @@ impl<'a> Checker<'a> {
             }
         }
         ok.then_some(out)
+    }
+}
+
+/// The messages of every `send` among trigger items, `if` branches included.
+fn collect_messages<'t>(items: &'t [ast::TriggerItem], out: &mut Vec<&'t str>) {
+    for item in items {
+        match &item.kind {
+            TriggerItemKind::Send { message, .. } => out.push(&message.value),
+            TriggerItemKind::If {
+                then, otherwise, ..
+            } => {
+                collect_messages(then, out);
+                collect_messages(otherwise, out);
+            }
+            _ => {}
+        }
     }
 }

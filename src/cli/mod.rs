@@ -9,6 +9,7 @@ mod explain;
 mod fmt;
 mod lsp;
 mod report;
+mod run;
 mod test;
 
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Serve editors over stdin/stdout (Language Server Protocol)
     Lsp(lsp::Args),
+    /// Run the triggers over an event stream with durable state; print actions as NDJSON
+    Run(run::Args),
 }
 
 /// How diagnostics are printed.
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Diff(args) => diff::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
 

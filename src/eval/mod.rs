@@ -101,6 +101,26 @@ impl<'p> Interpreter<'p> {
         evaluator.raw(expr, None).to_value()
     }
 
+    /// Like [`Interpreter::eval_expr`], with `event_row` (a row of event type `event`'s
+    /// table) as the current event, so `expr` may read its `at` and properties: a
+    /// trigger's `on E where c` filter.
+    pub fn eval_expr_on_event(
+        &self,
+        profiles: &Profiles,
+        row: usize,
+        now: i64,
+        (event, event_row): (crate::schema::EventId, usize),
+        expr: ExprId,
+    ) -> Value {
+        let mut evaluator = Evaluator::new(self.program, Some(profiles), now);
+        evaluator.reset(row, None);
+        let ev = expr::EventRef {
+            event,
+            row: event_row,
+        };
+        evaluator.eval(expr, Some(ev)).to_value()
+    }
+
     /// Evaluates `row` into `out`, reusing `out`'s allocations.
     fn fill<'a>(&self, evaluator: &mut Evaluator<'a>, row: usize, out: &mut ProfileValues) {
         evaluator.reset(row, None);

@@ -11,9 +11,9 @@
 use super::doc::{Doc, group};
 use super::lex::{Kind, Token};
 use crate::ast::{
-    BinaryOp, Call, CaseArm, EventLit, Expr, ExprKind, FieldDecl, GivenField, GivenValue, Item,
-    ItemKind, Limit, Module, TestItem, TestItemKind, TriggerItem, TriggerItemKind, TriggerStart,
-    TypeExpr, TypeExprKind, UnaryOp,
+    AtStep, BinaryOp, Call, CaseArm, EventLit, ExpectSend, Expr, ExprKind, FieldDecl, GivenField,
+    GivenValue, Item, ItemKind, Limit, Module, SendVia, TestItem, TestItemKind, TriggerItem,
+    TriggerItemKind, TriggerStart, TypeExpr, TypeExprKind, UnaryOp,
 };
 use crate::source::Span;
 
@@ -451,8 +451,59 @@ impl Layout<'_> {
         let rest = match &item.kind {
             TestItemKind::Now(expr) | TestItemKind::Expect(expr) => self.expr(expr),
             TestItemKind::Given(fields) => self.flexible_block(fields, Self::given_field),
+            TestItemKind::At { at, step } => self.timeline_step(at, step.as_ref()),
+            TestItemKind::ExpectSend(send) => self.expect_send(send),
         };
         Doc::Concat(vec![keyword, Doc::text(" "), rest])
+    }
+
+    /// After `at`: `T: E { ... }` or `T: fail "message"`; after `until`: `T`.
+    fn timeline_step(&mut self, at: &Expr, step: Option<&AtStep>) -> Doc {
+        let mut docs = vec![self.expr(at)];
+        if let Some(step) = step {
+            docs.extend([self.word(":"), Doc::text(" ")]);
+            match step {
+                AtStep::Event(event) => docs.push(self.event_lit(event)),
+                AtStep::Fail(message) => {
+                    docs.extend([self.word("fail"), Doc::text(" "), self.leaf(message.span)])
+                }
+            }
+        }
+        Doc::Concat(docs)
+    }
+
+    /// After `expect`: `[no] send "m" [via ch | undeliverable] [at T]`.
+    fn expect_send(&mut self, send: &ExpectSend) -> Doc {
+        let mut docs = Vec::new();
+        if send.negated {
+            docs.extend([self.word("no"), Doc::text(" ")]);
+        }
+        docs.extend([
+            self.word("send"),
+            Doc::text(" "),
+            self.leaf(send.message.span),
+        ]);
+        match &send.via {
+            Some(SendVia::Channel(channel)) => docs.extend([
+                Doc::text(" "),
+                self.word("via"),
+                Doc::text(" "),
+                self.leaf(channel.span),
+            ]),
+            Some(SendVia::Undeliverable) => {
+                docs.extend([Doc::text(" "), self.word("undeliverable")])
+            }
+            None => {}
+        }
+        if let Some(at) = &send.at {
+            docs.extend([
+                Doc::text(" "),
+                self.word("at"),
+                Doc::text(" "),
+                self.expr(at),
+            ]);
+        }
+        Doc::Concat(docs)
     }
 
     fn given_field(&mut self, field: &GivenField) -> Doc {

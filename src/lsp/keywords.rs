@@ -190,8 +190,24 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "given",
         "`given { field: value, events: [...] }`: the profile of a test",
     ),
-    ("expect", "`expect condition`: what a test asserts"),
+    (
+        "expect",
+        "`expect condition`, or `expect [no] send \"m\" [via ch | undeliverable] [at T]`: what a test asserts",
+    ),
     ("per", "`limit N per D`"),
+    (
+        "until",
+        "`until T` in a test timeline: the clock moves to `T` and due timers fire",
+    ),
+    (
+        "fail",
+        "`at T: fail \"message\"` in a test timeline: the latest send of that message failed",
+    ),
+    ("no", "`expect no send \"m\"`: no such send was emitted"),
+    (
+        "undeliverable",
+        "`expect send \"m\" undeliverable`: no channel could reach the profile",
+    ),
 ];
 
 /// The documentation of a keyword or function, as markdown.

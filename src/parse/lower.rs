@@ -12,10 +12,11 @@ use super::error::{BAD_LITERAL, SYNTAX, TOO_DEEP};
 use super::grammar::Rule;
 use super::literal::{self, LiteralError};
 use crate::ast::{
-    BinaryOp, Call, CaseArm, ChannelDecl, ClockTime, EventDecl, EventLit, Expr, ExprKind,
-    FieldDecl, GivenField, GivenValue, Ident, Item, ItemKind, LetDecl, Limit, ProfileDecl,
-    RuleDecl, StrLit, TestDecl, TestItem, TestItemKind, TriggerDecl, TriggerItem, TriggerItemKind,
-    TriggerStart, TypeExpr, TypeExprKind, UnaryOp, Window, WindowKind,
+    AtStep, BinaryOp, Call, CaseArm, ChannelDecl, ClockTime, EventDecl, EventLit, ExpectSend, Expr,
+    ExprKind, FieldDecl, GivenField, GivenValue, Ident, Item, ItemKind, LetDecl, Limit,
+    ProfileDecl, RuleDecl, SendVia, StrLit, TestDecl, TestItem, TestItemKind, TriggerDecl,
+    TriggerItem, TriggerItemKind, TriggerStart, TypeExpr, TypeExprKind, UnaryOp, Window,
+    WindowKind,
 };
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -107,6 +108,10 @@ fn is_token(rule: Rule) -> bool {
             | kw_given
             | kw_expect
             | kw_now
+            | kw_no
+            | kw_until
+            | kw_fail
+            | kw_undeliverable
             | open_brace
             | close_brace
             | open_paren
@@ -494,9 +499,59 @@ impl Lowerer {
             }
             Rule::expect_item => TestItemKind::Expect(self.expr(self.next(&mut p, span)?)?.expr),
             Rule::now_item => TestItemKind::Now(self.expr(self.next(&mut p, span)?)?.expr),
+            Rule::at_item => {
+                let at = self.expr(self.next(&mut p, span)?)?.expr;
+                // `:` is a token, filtered out of the parts.
+                let step = match p.next() {
+                    None => None,
+                    Some(q) if q.as_rule() == Rule::fail_step => {
+                        let mut r = parts(q);
+                        Some(AtStep::Fail(self.string(self.next(&mut r, span)?)?))
+                    }
+                    Some(q) => Some(AtStep::Event(self.event_lit(q)?)),
+                };
+                TestItemKind::At { at, step }
+            }
+            Rule::until_item => TestItemKind::At {
+                at: self.expr(self.next(&mut p, span)?)?.expr,
+                step: None,
+            },
+            Rule::expect_send_item => TestItemKind::ExpectSend(self.expect_send(p, span)?),
             _ => return Err(self.internal(span)),
         };
         Ok(TestItem { kind, span })
+    }
+
+    /// The parts of `expect [no] send "m" [via ch | undeliverable] [at T]` after `expect`.
+    fn expect_send<'i>(
+        &self,
+        parts: impl Iterator<Item = Pair<'i, Rule>>,
+        span: Span,
+    ) -> Lowered<ExpectSend> {
+        let mut negated = false;
+        let mut message = None;
+        let mut via = None;
+        let mut at = None;
+        for part in parts {
+            match part.as_rule() {
+                Rule::expect_no => negated = true,
+                Rule::string => message = Some(self.string(part)?),
+                Rule::send_via => {
+                    let mut q = self::parts(part);
+                    via = Some(SendVia::Channel(self.name(&self.next(&mut q, span)?)));
+                }
+                Rule::send_undeliverable => via = Some(SendVia::Undeliverable),
+                Rule::expr => at = Some(self.expr(part)?.expr),
+                _ => {}
+            }
+        }
+        let message = message.ok_or_else(|| self.internal(span))?;
+        Ok(ExpectSend {
+            negated,
+            message,
+            via,
+            at,
+        })
     }
 
     fn given_field(&self, pair: Pair<'_, Rule>) -> Lowered<GivenField> {
@@ -820,7 +875,13 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         field_decl | given_events | given_value => "a field",
         trigger_item | on_item | every_item | when_item | goal_item | send_item | wait_item
         | if_item | limit_item | quiet_item => "a trigger item",
-        test_item | given_item | expect_item | now_item => "`given`, `expect` or `now`",
+        test_item | given_item | expect_item | now_item | at_item | expect_send_item
+        | until_item => "`given`, `expect`, `now`, `at` or `until`",
+        kw_until => "`until`",
+        fail_step | kw_fail => "`fail`",
+        expect_no | kw_no => "`no`",
+        send_via => "`via`",
+        send_undeliverable | kw_undeliverable => "`undeliverable`",
         on_enter | kw_enter => "`enter`",
         on_exit | kw_exit => "`exit`",
         on_event => "an event name",

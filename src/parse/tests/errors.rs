@@ -142,7 +142,7 @@ fn other_syntax_errors() {
     assert_error(
         "test \"x\" { expect }",
         SYNTAX,
-        "expected an expression, found `}`",
+        "expected an expression, `send` or `no`, found `}`",
         "}",
     );
     assert_error(

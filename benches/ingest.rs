@@ -1,0 +1,146 @@
+//! The trigger runtime with durable state: sustained ingest (events per second, batches
+//! of 256 events per transaction as `corral run` commits them, and one transaction per
+//! event as `Engine::ingest` does), p99 latency per event, and the time to reopen a
+//! store with many profiles and accept the next event.
+//!
+//! The rule set is `examples/triggers.corral` plus two more event triggers: five
+//! triggers (event, enter-segment, daily, and two more on events).
+//!
+//! ```sh
+//! cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::{Value, json};
+
+use corral::RuleSet;
+use corral::trigger::Engine;
+
+const PROFILES: usize = 10_000;
+const BATCH: usize = 256;
+/// Profiles in the store for the recovery measurement.
+const RECOVERY_PROFILES: usize = 100_000;
+
+fn rules() -> RuleSet {
+    let mut text = std::fs::read_to_string("examples/triggers.corral").unwrap();
+    text.push_str(
+        r#"
+trigger big_cart {
+  on add_cart where price >= 500
+  send "big_cart_gift" via wecom, sms
+  limit 1 per 30d
+}
+trigger thanks {
+  on pay where amount >= 100
+  send "thanks" via wechat_template, sms
+}
+"#,
+    );
+    RuleSet::from_source("bench.corral", &text).unwrap()
+}
+
+fn profile(i: usize) -> Value {
+    json!({
+        "id": format!("u{i}"), "follows_oa": i.is_multiple_of(2), "wecom_friend": i.is_multiple_of(3),
+        "phone": format!("138{i:08}"), "paid": i.is_multiple_of(4), "vip_level": i % 6,
+        "last_login_at": "2026-11-01T00:00:00Z"
+    })
+}
+
+/// The `k`-th event of a retail-like stream: carts, payments and logins, 50 ms apart.
+fn event(k: usize) -> Value {
+    let p = format!("u{}", (k * 7919) % PROFILES);
+    let at = corral::time::format_rfc3339(
+        corral::time::parse_instant("2026-11-20T00:00:00Z").unwrap() + k as i64 * 50_000,
+    );
+    match k % 4 {
+        0 | 1 => json!({"profile": p, "type": "add_cart", "at": at,
+                        "sku": format!("SKU-{}", 1 + k % 5), "price": (k % 700) as f64}),
+        2 => json!({"profile": p, "type": "pay", "at": at, "amount": (k % 300) as f64}),
+        _ => json!({"profile": p, "type": "login", "at": at}),
+    }
+}
+
+fn engine_with_profiles(n: usize) -> (Engine, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = Engine::open(&rules(), dir.path()).unwrap();
+    let rows: Vec<Value> = (0..n).map(profile).collect();
+    engine.add_profiles_json(&rows).unwrap();
+    (engine, dir)
+}
+
+fn ingest(c: &mut Criterion) {
+    let (mut engine, _dir) = engine_with_profiles(PROFILES);
+    let mut k = 0usize;
+    let mut group = c.benchmark_group("ingest/retail5");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("batch_of_256", |b| {
+        b.iter(|| {
+            let (_, actions) = engine
+                .batch(|batch| {
+                    for _ in 0..BATCH {
+                        batch.ingest(&event(k)).unwrap();
+                        k += 1;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            black_box(actions.len())
+        })
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one_transaction_per_event", |b| {
+        b.iter(|| {
+            let actions = engine.ingest(&event(k)).unwrap();
+            k += 1;
+            black_box(actions.len())
+        })
+    });
+    group.finish();
+
+    // p99 latency of one event in its own transaction, printed beside criterion's
+    // figures.
+    let mut latencies: Vec<Duration> = (0..2_000)
+        .map(|_| {
+            let started = Instant::now();
+            engine.ingest(&event(k)).unwrap();
+            k += 1;
+            started.elapsed()
+        })
+        .collect();
+    latencies.sort();
+    let p = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    eprintln!(
+        "ingest/retail5 latency per event (own transaction): p50 {:?}, p99 {:?}",
+        p(0.50),
+        p(0.99)
+    );
+}
+
+fn recovery(c: &mut Criterion) {
+    let (mut engine, dir) = engine_with_profiles(RECOVERY_PROFILES);
+    // The first event starts the clock (and takes every profile's baseline): the state
+    // a crashed engine leaves behind.
+    engine.ingest(&event(0)).unwrap();
+    drop(engine);
+    let mut k = 1_000_000usize;
+    let mut group = c.benchmark_group(format!("recovery/{RECOVERY_PROFILES}_profiles"));
+    group.sample_size(10);
+    group.bench_function("open_and_accept_an_event", |b| {
+        b.iter(|| {
+            let mut engine = Engine::open(&rules(), dir.path()).unwrap();
+            k += 1;
+            black_box(engine.ingest(&event(k)).unwrap().len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ingest, recovery);
+criterion_main!(benches);

@@ -1,0 +1,588 @@
+//! The engine's work inside one store transaction: firing timers, applying events and
+//! receipts, starting and stepping instances, emitting actions.
+
+use serde_json::Value as Json;
+
+use crate::data::Profiles;
+use crate::eval::Interpreter;
+use crate::ir::{ChannelId, ExprId, Program, SegmentId, TriggerStart};
+use crate::schema::EventId;
+use crate::value::Value;
+
+use super::clock::{in_quiet, next_local};
+use super::plan::{Op, Plan, TimeSource};
+use super::profile::{event_id, event_row, insert_event, to_profiles};
+use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
+use super::store::Tx;
+use super::{Action, Delivery, TriggerError};
+
+/// Profiles listed per page when a pass visits all of them.
+const PAGE: usize = 1024;
+
+/// One profile loaded for a step of work: its record and the record as a one-row
+/// [`Profiles`] for the interpreter (rebuilt when events are added).
+pub(crate) struct Loaded {
+    pub id: String,
+    pub rec: ProfileRecord,
+    pub profiles: Profiles,
+}
+
+pub(crate) struct Ctx<'e, 't> {
+    pub program: &'e Program,
+    pub plan: &'e Plan,
+    pub interp: Interpreter<'e>,
+    pub tx: Tx<'t>,
+    pub out: Vec<Action>,
+}
+
+impl<'e, 't> Ctx<'e, 't> {
+    pub fn clock(&self) -> Result<Option<i64>, TriggerError> {
+        self.tx.meta("clock")
+    }
+
+    pub fn load(&self, id: &str) -> Result<Option<Loaded>, TriggerError> {
+        let Some(rec) = self.tx.profile(id)? else {
+            return Ok(None);
+        };
+        let profiles = to_profiles(&self.program.schema, id, &rec)?;
+        Ok(Some(Loaded {
+            id: id.to_string(),
+            rec,
+            profiles,
+        }))
+    }
+
+    fn save(&mut self, lp: &Loaded) -> Result<(), TriggerError> {
+        self.tx.put_profile(&lp.id, &lp.rec)
+    }
+
+    fn value(&self, lp: &Loaded, t: i64, start: Option<i64>, expr: ExprId) -> Value {
+        self.interp.eval_expr(&lp.profiles, 0, t, start, expr)
+    }
+
+    fn holds(&self, lp: &Loaded, t: i64, start: Option<i64>, expr: ExprId) -> bool {
+        self.value(lp, t, start, expr).truthy()
+    }
+
+    /// Moves the clock to `t` (if later), firing every timer due by then in order.
+    pub fn advance(&mut self, t: i64) -> Result<(), TriggerError> {
+        if self.clock()?.is_none() {
+            self.first_time(t)?;
+        }
+        while let Some(((due, _), timer)) = self.tx.pop_due(t)? {
+            let now = self.clock()?.map_or(due, |c| c.max(due));
+            self.tx.set_meta("clock", now)?;
+            self.fire(timer, now)?;
+        }
+        let clock = self.clock()?.map_or(t, |c| c.max(t));
+        self.tx.set_meta("clock", clock)
+    }
+
+    /// The clock starts: schedule `every day at` and take every profile's baseline.
+    fn first_time(&mut self, t: i64) -> Result<(), TriggerError> {
+        self.tx.set_meta("clock", t)?;
+        for (i, trigger) in self.program.triggers.iter().enumerate() {
+            if let TriggerStart::EveryDay(minute) = trigger.start
+                && let Some(at) = next_local(&self.plan.zone, minute, t - 1)
+            {
+                self.tx.add_timer(at, &Timer::Daily(i as u32))?;
+            }
+        }
+        if !self.plan.watched.is_empty() {
+            self.for_each_profile(|ctx, id| ctx.baseline(id, t))?;
+        }
+        Ok(())
+    }
+
+    fn for_each_profile(
+        &mut self,
+        mut f: impl FnMut(&mut Self, &str) -> Result<(), TriggerError>,
+    ) -> Result<(), TriggerError> {
+        let mut after: Option<String> = None;
+        loop {
+            let ids = self.tx.profile_ids(after.as_deref(), PAGE)?;
+            for id in &ids {
+                f(self, id)?;
+            }
+            match ids.last() {
+                Some(last) if ids.len() == PAGE => after = Some(last.clone()),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Evaluates a profile's watched segments without firing `enter`/`exit` for
+    /// memberships not yet known, and schedules its re-check.
+    pub fn baseline(&mut self, id: &str, t: i64) -> Result<(), TriggerError> {
+        if let Some(mut lp) = self.load(id)? {
+            self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
+            self.save(&lp)?;
+        }
+        Ok(())
+    }
+
+    fn fire(&mut self, timer: Timer, t: i64) -> Result<(), TriggerError> {
+        match timer {
+            Timer::Resume(id) => {
+                let Some(mut inst) = self.tx.instance(id)? else {
+                    return Ok(());
+                };
+                inst.timer = None;
+                if let Some(mut lp) = self.load(&inst.profile)? {
+                    self.step(&mut lp, inst, t)?;
+                    self.save(&lp)?;
+                } else {
+                    self.tx.remove_instance(id)?;
+                }
+            }
+            Timer::Check(id) => {
+                if let Some(mut lp) = self.load(&id)? {
+                    lp.rec.check = None;
+                    self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
+                    self.save(&lp)?;
+                }
+            }
+            Timer::Daily(i) => {
+                let trigger = i as usize;
+                if let Some(TriggerStart::EveryDay(minute)) =
+                    self.program.triggers.get(trigger).map(|tr| &tr.start)
+                    && let Some(next) = next_local(&self.plan.zone, *minute, t)
+                {
+                    self.tx.add_timer(next, &Timer::Daily(i))?;
+                }
+                self.for_each_profile(|ctx, id| {
+                    if let Some(mut lp) = ctx.load(id)? {
+                        ctx.start(&mut lp, trigger, t)?;
+                        ctx.save(&lp)?;
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one validated event (`obj` without `profile`) at processing time `t`.
+    pub fn event(
+        &mut self,
+        profile: &str,
+        event: EventId,
+        obj: Json,
+        at: i64,
+        t: i64,
+    ) -> Result<(), TriggerError> {
+        let Some(mut rec) = self.tx.profile(profile)? else {
+            return Err(TriggerError::UnknownProfile(profile.to_string()));
+        };
+        let name = self.program.schema.event_def(event).name.clone();
+        let index = insert_event(&mut rec, obj, at);
+        let mut lp = Loaded {
+            id: profile.to_string(),
+            profiles: to_profiles(&self.program.schema, profile, &rec)?,
+            rec,
+        };
+        let row = event_row(&lp.rec, index, &name);
+
+        // Goals first: the event may be the one an instance was waiting for.
+        for id in lp.rec.instances.clone() {
+            if let Some(inst) = self.tx.instance(id)?
+                && self.goal_reached(&lp, &inst, t)
+            {
+                self.end(&mut lp, &inst)?;
+            }
+        }
+        for (i, trigger) in self.program.triggers.iter().enumerate() {
+            if let TriggerStart::Event { event: e, filter } = &trigger.start
+                && *e == event
+            {
+                let pass = filter.is_none_or(|f| {
+                    self.interp
+                        .eval_expr_on_event(&lp.profiles, 0, t, (event, row), f)
+                        .truthy()
+                });
+                if pass {
+                    self.start(&mut lp, i, t)?;
+                }
+            }
+        }
+        let affected: Vec<usize> = self.plan.watched_by(event).collect();
+        self.refresh(&mut lp, affected.into_iter(), t)?;
+        self.save(&lp)
+    }
+
+    /// Re-evaluates the given watched segments at `t`, starts `on enter`/`on exit`
+    /// triggers for memberships that changed, and reschedules the re-check.
+    fn refresh(
+        &mut self,
+        lp: &mut Loaded,
+        watched: impl Iterator<Item = usize>,
+        t: i64,
+    ) -> Result<(), TriggerError> {
+        let n = self.plan.watched.len();
+        if lp.rec.segments.len() != n {
+            lp.rec.segments.resize(n, None);
+        }
+        for w in watched {
+            let segment = self.plan.watched[w].segment;
+            let Some(rule) = self.program.segments.get(segment.0 as usize) else {
+                continue;
+            };
+            let member = self.holds(lp, t, None, rule.body);
+            let before = lp.rec.segments[w].replace(member);
+            if before == Some(!member) {
+                self.membership_changed(lp, segment, member, t)?;
+            }
+        }
+        self.schedule_check(lp, t)
+    }
+
+    fn membership_changed(
+        &mut self,
+        lp: &mut Loaded,
+        segment: SegmentId,
+        member: bool,
+        t: i64,
+    ) -> Result<(), TriggerError> {
+        for (i, trigger) in self.program.triggers.iter().enumerate() {
+            let fires = match trigger.start {
+                TriggerStart::Enter(s) => s == segment && member,
+                TriggerStart::Exit(s) => s == segment && !member,
+                _ => false,
+            };
+            if fires {
+                self.start(lp, i, t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next instant after `t` at which a watched segment of the profile could
+    /// change with no new event.
+    fn next_change(&self, lp: &Loaded, t: i64) -> Option<i64> {
+        let mut best: Option<i64> = None;
+        let mut consider = |c: i64| {
+            if c > t && best.is_none_or(|b| c < b) {
+                best = Some(c);
+            }
+        };
+        let times_of = |event: EventId| {
+            let name = &self.program.schema.event_def(event).name;
+            lp.rec
+                .events
+                .iter()
+                .zip(&lp.rec.event_times)
+                .filter(move |(e, _)| e.get("type").and_then(Json::as_str) == Some(name.as_str()))
+                .map(|(_, &at)| at)
+        };
+        for w in &self.plan.watched {
+            for source in &w.time {
+                match source {
+                    TimeSource::Window { event, within } => {
+                        for at in times_of(*event) {
+                            consider(at);
+                            consider(at.saturating_add(*within));
+                        }
+                    }
+                    TimeSource::Entry { event } => times_of(*event).for_each(&mut consider),
+                    TimeSource::Since { x, d } => {
+                        if let Value::Time(x) = self.value(lp, t, None, *x) {
+                            consider(x.saturating_add(*d));
+                            consider(x.saturating_add(*d).saturating_add(1));
+                        }
+                    }
+                    TimeSource::NowVs { x } => {
+                        if let Value::Time(x) = self.value(lp, t, None, *x) {
+                            consider(x);
+                            consider(x.saturating_add(1));
+                        }
+                    }
+                    TimeSource::Opaque => consider(t.saturating_add(super::FALLBACK_RECHECK)),
+                }
+            }
+        }
+        best
+    }
+
+    fn schedule_check(&mut self, lp: &mut Loaded, t: i64) -> Result<(), TriggerError> {
+        let next = self.next_change(lp, t);
+        if lp.rec.check.map(|(at, _)| at) == next {
+            return Ok(());
+        }
+        if let Some(old) = lp.rec.check.take() {
+            self.tx.remove_timer(old)?;
+        }
+        if let Some(at) = next {
+            lp.rec.check = Some(self.tx.add_timer(at, &Timer::Check(lp.id.clone()))?);
+        }
+        Ok(())
+    }
+
+    fn goal_reached(&self, lp: &Loaded, inst: &Instance, t: i64) -> bool {
+        let goal = self
+            .program
+            .triggers
+            .get(inst.trigger as usize)
+            .and_then(|tr| tr.goal);
+        goal.is_some_and(|g| self.holds(lp, t, Some(inst.start), g))
+    }
+
+    /// Starts trigger `i` for the profile at `t` if its `when` holds and its `limit`
+    /// allows, and runs the new instance as far as it goes.
+    fn start(&mut self, lp: &mut Loaded, i: usize, t: i64) -> Result<(), TriggerError> {
+        let Some(trigger) = self.program.triggers.get(i) else {
+            return Ok(());
+        };
+        if let Some(when) = trigger.when
+            && !self.holds(lp, t, Some(t), when)
+        {
+            return Ok(());
+        }
+        let n = self.program.triggers.len();
+        lp.rec.starts.resize(n.max(lp.rec.starts.len()), Vec::new());
+        lp.rec.started.resize(n.max(lp.rec.started.len()), 0);
+        if let Some(cap) = trigger.limit {
+            let starts = &mut lp.rec.starts[i];
+            starts.retain(|&s| s > t.saturating_sub(cap.per));
+            if starts.len() >= cap.count as usize {
+                return Ok(());
+            }
+            starts.push(t);
+        }
+        lp.rec.started[i] += 1;
+        let inst = Instance {
+            id: self.tx.next_seq()?,
+            trigger: i as u32,
+            profile: lp.id.clone(),
+            number: lp.rec.started[i],
+            start: t,
+            pc: 0,
+            timer: None,
+        };
+        lp.rec.instances.push(inst.id);
+        self.step(lp, inst, t)
+    }
+
+    /// Ends an instance: forgets it and its timer.
+    fn end(&mut self, lp: &mut Loaded, inst: &Instance) -> Result<(), TriggerError> {
+        if let Some(key) = inst.timer {
+            self.tx.remove_timer(key)?;
+        }
+        self.tx.remove_instance(inst.id)?;
+        lp.rec.instances.retain(|&i| i != inst.id);
+        Ok(())
+    }
+
+    /// Runs an instance from its position at `t` until it waits, is held or ends.
+    fn step(&mut self, lp: &mut Loaded, mut inst: Instance, t: i64) -> Result<(), TriggerError> {
+        let trigger_index = inst.trigger as usize;
+        let (Some(trigger), Some(ops)) = (
+            self.program.triggers.get(trigger_index),
+            self.plan.ops.get(trigger_index),
+        ) else {
+            return self.end(lp, &inst);
+        };
+        loop {
+            let Some(op) = ops.get(inst.pc) else {
+                return self.end(lp, &inst);
+            };
+            if self.goal_reached(lp, &inst, t) {
+                return self.end(lp, &inst);
+            }
+            match op {
+                Op::Branch { cond, otherwise } => {
+                    inst.pc = if self.holds(lp, t, Some(inst.start), *cond) {
+                        inst.pc + 1
+                    } else {
+                        *otherwise
+                    };
+                }
+                Op::Jump(to) => inst.pc = *to,
+                Op::Wait(d) => {
+                    inst.pc += 1;
+                    return self.suspend(inst, t.saturating_add(*d));
+                }
+                Op::Send { message, channels } => {
+                    if let Some(quiet) = trigger.quiet
+                        && in_quiet(&self.plan.zone, quiet, t)
+                        && let Some(release) = next_local(&self.plan.zone, quiet.1, t)
+                    {
+                        return self.suspend(inst, release);
+                    }
+                    if self.under_cap(lp, t) {
+                        let chosen = self.first_reachable(lp, channels, 0, t, inst.start);
+                        let send = Send {
+                            trigger: trigger_index,
+                            number: inst.number,
+                            step: inst.pc,
+                            attempt: 1,
+                            message,
+                        };
+                        self.emit(lp, &send, chosen, t)?;
+                        if chosen.is_some() {
+                            lp.rec.sends.push(t);
+                        }
+                    }
+                    inst.pc += 1;
+                }
+            }
+        }
+    }
+
+    /// Keeps a paused instance with a timer to resume it at `at`.
+    fn suspend(&mut self, mut inst: Instance, at: i64) -> Result<(), TriggerError> {
+        inst.timer = Some(self.tx.add_timer(at, &Timer::Resume(inst.id))?);
+        self.tx.put_instance(&inst)
+    }
+
+    /// Whether the top-level `limit N per D` allows one more send at `t`.
+    fn under_cap(&self, lp: &mut Loaded, t: i64) -> bool {
+        let Some(cap) = self.program.send_cap else {
+            return true;
+        };
+        lp.rec.sends.retain(|&s| s > t.saturating_sub(cap.per));
+        lp.rec.sends.len() < cap.count as usize
+    }
+
+    /// The first channel, from index `from` on, whose `when` holds.
+    fn first_reachable(
+        &self,
+        lp: &Loaded,
+        channels: &[ChannelId],
+        from: usize,
+        t: i64,
+        start: i64,
+    ) -> Option<(usize, ChannelId)> {
+        (from..channels.len())
+            .map(|i| (i, channels[i]))
+            .find(|(_, c)| {
+                self.program
+                    .channels
+                    .get(c.0 as usize)
+                    .is_some_and(|ch| self.holds(lp, t, Some(start), ch.when))
+            })
+    }
+
+    fn emit(
+        &mut self,
+        lp: &Loaded,
+        send: &Send<'_>,
+        channel: Option<(usize, ChannelId)>,
+        t: i64,
+    ) -> Result<(), TriggerError> {
+        let trigger = self
+            .program
+            .triggers
+            .get(send.trigger)
+            .map_or("", |tr| tr.name.as_str());
+        let id = format!(
+            "{trigger}:{}:{}:{}:{}",
+            send.number, send.step, send.attempt, lp.id
+        );
+        if self.tx.action(&id)?.is_some() {
+            return Ok(());
+        }
+        let action = Action {
+            id,
+            at: t,
+            profile: lp.id.clone(),
+            trigger: trigger.to_string(),
+            step: send.step,
+            instance: send.number,
+            attempt: send.attempt,
+            message: send.message.to_string(),
+            channel: channel.and_then(|(_, c)| {
+                self.program
+                    .channels
+                    .get(c.0 as usize)
+                    .map(|ch| ch.name.clone())
+            }),
+        };
+        let seq = self.tx.log(&action.id)?;
+        let rec = ActionRecord {
+            status: if channel.is_some() {
+                Status::Pending
+            } else {
+                Status::Undeliverable
+            },
+            channel_index: channel.map_or(0, |(i, _)| i),
+            seq,
+            action,
+        };
+        self.tx.put_action(&rec)?;
+        self.out.push(rec.action);
+        Ok(())
+    }
+
+    /// Applies a receipt at `t` to an emitted action.
+    pub fn receipt(
+        &mut self,
+        mut rec: ActionRecord,
+        outcome: Delivery,
+        t: i64,
+    ) -> Result<(), TriggerError> {
+        if rec.status != Status::Pending {
+            // A repeated (or late) receipt: the outcome is already settled.
+            return Ok(());
+        }
+        rec.status = match outcome {
+            Delivery::Delivered => Status::Delivered,
+            Delivery::Failed => Status::Failed,
+        };
+        self.tx.put_action(&rec)?;
+        if outcome == Delivery::Delivered {
+            return Ok(());
+        }
+        let a = &rec.action;
+        let Some(trigger) = self
+            .program
+            .triggers
+            .iter()
+            .position(|tr| tr.name == a.trigger)
+        else {
+            return Ok(());
+        };
+        let Some(Op::Send { message, channels }) =
+            self.plan.ops.get(trigger).and_then(|ops| ops.get(a.step))
+        else {
+            return Ok(());
+        };
+        let Some(lp) = self.load(&a.profile)? else {
+            return Ok(());
+        };
+        let next = self.first_reachable(&lp, channels, rec.channel_index + 1, t, t);
+        let send = Send {
+            trigger,
+            number: a.instance,
+            step: a.step,
+            attempt: a.attempt + 1,
+            message,
+        };
+        self.emit(&lp, &send, next, t)
+    }
+}
+
+/// Which send an action belongs to.
+struct Send<'a> {
+    trigger: usize,
+    number: u32,
+    step: usize,
+    attempt: u32,
+    message: &'a str,
+}
+
+/// The event type of a parsed event object, by its `type`.
+pub(crate) fn event_type(
+    program: &Program,
+    obj: &serde_json::Map<String, Json>,
+) -> Result<EventId, TriggerError> {
+    let name = match obj.get("type") {
+        Some(Json::String(s)) => s,
+        Some(other) => {
+            return Err(TriggerError::BadEvent(format!(
+                "`type` must be a string, found {other}"
+            )));
+        }
+        None => return Err(TriggerError::BadEvent("no `type`".into())),
+    };
+    event_id(&program.schema, name).ok_or_else(|| TriggerError::UnknownEventType(name.clone()))
+}
