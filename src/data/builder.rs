@@ -341,6 +341,11 @@ impl ProfileRow<'_, '_> {
 
     // The loaders' staging API: values already checked against the schema.
 
+    /// Names the profile (a loader may meet the id after other fields).
+    pub(crate) fn set_id(&mut self, id: Box<str>) {
+        self.id = id;
+    }
+
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
         self.builder.profiles.dict.intern(s)
     }

@@ -30,8 +30,11 @@ pub mod debug;
 mod error;
 mod json;
 mod load;
+mod merge;
 pub mod ndjson;
+mod ndjson_row;
 pub mod parquet;
+mod parts;
 #[cfg(test)]
 mod tests;
 
@@ -93,11 +96,23 @@ impl Bitmap {
         self.set(self.len - 1, value);
     }
 
-    /// Appends all of `other`.
+    /// Appends all of `other`, a word at a time.
     pub fn extend_from(&mut self, other: &Bitmap) {
-        for i in 0..other.len {
-            self.push(other.get(i));
+        let shift = self.len % 64;
+        if shift == 0 {
+            self.words.extend_from_slice(&other.words);
+        } else {
+            for &word in &other.words {
+                // INVARIANT: `shift != 0` means the last word is partly filled.
+                if let Some(last) = self.words.last_mut() {
+                    *last |= word << shift;
+                }
+                self.words.push(word >> (64 - shift));
+            }
         }
+        self.len += other.len;
+        self.words.truncate(self.len.div_ceil(64));
+        self.clear_tail();
     }
 
     pub fn count_ones(&self) -> usize {
@@ -134,6 +149,22 @@ impl Dictionary {
         self.strings.push(s.into());
         self.index.insert(s.into(), code);
         code
+    }
+
+    /// Like [`Dictionary::intern`], keeping the given box when the string is new.
+    pub(crate) fn intern_owned(&mut self, s: Box<str>) -> u32 {
+        if let Some(&code) = self.index.get(&s) {
+            return code;
+        }
+        let code = self.strings.len() as u32;
+        self.strings.push(s.clone());
+        self.index.insert(s, code);
+        code
+    }
+
+    /// The strings in code order.
+    pub(crate) fn into_strings(self) -> impl Iterator<Item = Box<str>> {
+        self.strings.into_iter()
     }
 
     /// Forgets the strings interned since the dictionary had `len` of them.

@@ -1,55 +1,36 @@
 //! NDJSON profiles: one JSON object per line, streamed.
 //!
-//! Memory grows with the loaded columns, not with the file: one line is held at a time,
-//! in a buffer reused from line to line. Blank lines are skipped (but counted, so errors
-//! name physical lines). Duplicate ids are allowed: each line is its own profile.
+//! The input is read in blocks of whole lines. Blocks load in parallel (one part each,
+//! assembled in input order, so the result does not depend on the number of threads),
+//! a few per thread at a time: memory grows with the loaded columns, not with the file.
+//! Each line is decoded straight into the columns ([`LineDecoder`]); a line the decoder
+//! gives up on is loaded again through the JSON tree reader, which names its error.
+//! Blank lines are skipped (but counted, so errors name physical lines). Duplicate ids
+//! are allowed: each line is its own profile.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
+
+use rayon::prelude::*;
 
 use super::builder::ProfilesBuilder;
 use super::error::{DataError, Location, RowError};
 use super::json::JsonReader;
-use super::load::{BadRows, LoadOptions, LoadReport, source_name};
+use super::load::{LoadOptions, LoadReport, source_name};
+use super::ndjson_row::LineDecoder;
+use super::parts::{Assembly, Part};
 use crate::schema::Schema;
+
+/// How many bytes of lines a block holds (a longer line makes a longer block).
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// Loads NDJSON profiles from `reader`.
 pub fn load<R: BufRead>(
-    mut reader: R,
+    reader: R,
     schema: &Schema,
     options: &LoadOptions,
 ) -> Result<LoadReport, DataError> {
-    let name = &options.source_name;
-    let mut builder = ProfilesBuilder::new(schema);
-    let mut json = JsonReader::new(schema);
-    let mut bad = BadRows::new(options.skip_bad);
-    let mut buf = Vec::with_capacity(4096);
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| DataError::io(name, e))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let line = buf.trim_ascii();
-        if line.is_empty() {
-            continue;
-        }
-        if let Err(e) = load_line(&mut json, &mut builder, line) {
-            bad.handle(e.at(&Location::line(name, line_no)))?;
-        }
-    }
-    let (undeclared_fields, undeclared_events) = json.into_undeclared();
-    Ok(LoadReport {
-        profiles: builder.finish(),
-        bad_rows: bad.count,
-        first_errors: bad.first,
-        undeclared_fields,
-        undeclared_events,
-    })
+    load_in_blocks(reader, schema, options, BLOCK_BYTES)
 }
 
 /// Loads an NDJSON file; errors name it by `options.source_name`, or by its path.
@@ -60,14 +41,148 @@ pub fn load_path(
 ) -> Result<LoadReport, DataError> {
     let name = source_name(path, options);
     let file = std::fs::File::open(path).map_err(|e| DataError::io(&name, e))?;
-    let reader = std::io::BufReader::with_capacity(1 << 18, file);
     let options = LoadOptions {
         source_name: name,
         ..options.clone()
     };
-    load(reader, schema, &options)
+    load_in_blocks(file, schema, &options, BLOCK_BYTES)
 }
 
+/// [`load`] with blocks of about `block_bytes` (tests use tiny ones).
+pub(crate) fn load_in_blocks<R: Read>(
+    reader: R,
+    schema: &Schema,
+    options: &LoadOptions,
+    block_bytes: usize,
+) -> Result<LoadReport, DataError> {
+    let name = options.source_name.as_str();
+    let mut blocks = Blocks::new(reader, block_bytes);
+    let mut assembly = Assembly::new(schema, options.skip_bad);
+    // A few blocks per thread keep the threads busy without holding much input.
+    let wave = 2 * rayon::current_num_threads().max(1);
+    let mut read_error = None;
+    while read_error.is_none() {
+        let mut batch = Vec::with_capacity(wave);
+        while batch.len() < wave {
+            match blocks.next_block() {
+                Ok(Some(block)) => batch.push(block),
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let parts: Vec<Part> = batch
+            .par_iter()
+            .map(|block| load_block(block, schema, name, options.skip_bad))
+            .collect();
+        for part in parts {
+            assembly.add(part)?;
+        }
+    }
+    // Rows before an unreadable spot still report their errors first.
+    match read_error {
+        Some(e) => Err(DataError::io(name, e)),
+        None => Ok(assembly.finish()),
+    }
+}
+
+/// Whole lines of the input, and the number of the first.
+struct Block {
+    bytes: Vec<u8>,
+    first_line: usize,
+}
+
+/// Cuts the input into blocks that end at a line end (or at the end of the input).
+struct Blocks<R> {
+    reader: R,
+    size: usize,
+    /// The start of a line that did not fit in the previous block.
+    carry: Vec<u8>,
+    next_line: usize,
+    at_end: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(reader: R, size: usize) -> Blocks<R> {
+        Blocks {
+            reader,
+            size: size.max(1),
+            carry: Vec::new(),
+            next_line: 1,
+            at_end: false,
+        }
+    }
+
+    fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+        let mut bytes = std::mem::take(&mut self.carry);
+        let mut want = self.size;
+        loop {
+            while bytes.len() < want && !self.at_end {
+                let missing = (want - bytes.len()) as u64;
+                if (&mut self.reader).take(missing).read_to_end(&mut bytes)? == 0 {
+                    self.at_end = true;
+                }
+            }
+            if self.at_end {
+                break;
+            }
+            if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+                self.carry = bytes.split_off(end + 1);
+                break;
+            }
+            // A line longer than a block: read on until it ends.
+            want = bytes.len() + self.size;
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let first_line = self.next_line;
+        self.next_line += bytes.iter().filter(|&&b| b == b'\n').count();
+        Ok(Some(Block { bytes, first_line }))
+    }
+}
+
+fn load_block(block: &Block, schema: &Schema, name: &str, skip_bad: bool) -> Part {
+    let mut part = Part::new(schema, skip_bad, Location::line(name, block.first_line));
+    let mut builder = ProfilesBuilder::new(schema);
+    let mut decoder = LineDecoder::new(schema);
+    let mut tree: Option<JsonReader<'_>> = None;
+    for (i, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        if let Ok(text) = std::str::from_utf8(line)
+            && decoder.decode(&mut builder, text)
+        {
+            continue;
+        }
+        let tree = tree.get_or_insert_with(|| JsonReader::new(schema));
+        if let Err(e) = load_line(tree, &mut builder, line) {
+            let at = Location::line(name, block.first_line + i);
+            if let Err(stop) = part.bad.handle(e.at(&at)) {
+                part.stopped = Some(stop);
+                break;
+            }
+        }
+    }
+    part.profiles = builder.finish();
+    part.undeclared_fields = decoder.undeclared_fields;
+    part.undeclared_events = decoder.undeclared_events;
+    if let Some(tree) = tree {
+        let (fields, events) = tree.into_undeclared();
+        part.undeclared_fields.extend(fields);
+        part.undeclared_events.extend(events);
+    }
+    part
+}
+
+/// Loads one line through the JSON tree reader.
 fn load_line(
     json: &mut JsonReader<'_>,
     builder: &mut ProfilesBuilder<'_>,
