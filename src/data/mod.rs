@@ -31,6 +31,7 @@ mod error;
 mod json;
 mod load;
 mod merge;
+mod names;
 pub mod ndjson;
 mod ndjson_row;
 pub mod parquet;

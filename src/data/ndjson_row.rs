@@ -8,13 +8,14 @@
 //! tree reader's diagnostic, and the decoder never has to word one.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::builder::{ProfileRow, ProfilesBuilder, Staged};
 use super::cell::{self, Cell};
+use super::names::Names;
 use crate::schema::{EventId, FieldId, PropId, Schema, Type};
 
 /// Decodes lines for one schema; remembers the undeclared names of the rows it loaded.
@@ -119,34 +120,6 @@ impl<'s> LineDecoder<'s> {
         if !self.undeclared_events.contains(name) && !self.pending_events.iter().any(|n| n == name)
         {
             self.pending_events.push(name.to_owned());
-        }
-    }
-}
-
-/// Names to ids. Small schemas are searched in order: comparing a few short strings is
-/// cheaper than hashing one.
-#[derive(Debug)]
-enum Names<'s, T> {
-    Few(Vec<(&'s str, T)>),
-    Many(HashMap<&'s str, T>),
-}
-
-impl<'s, T: Copy> Names<'s, T> {
-    const FEW: usize = 16;
-
-    fn new(names: impl Iterator<Item = (&'s str, T)>) -> Names<'s, T> {
-        let names: Vec<(&'s str, T)> = names.collect();
-        if names.len() <= Self::FEW {
-            Names::Few(names)
-        } else {
-            Names::Many(names.into_iter().collect())
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<T> {
-        match self {
-            Names::Few(names) => names.iter().find(|(n, _)| *n == name).map(|(_, id)| *id),
-            Names::Many(names) => names.get(name).copied(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! `at` and one field per property, null where an event lacks it. Values follow the
 //! same rules as NDJSON, and errors name the 1-based row.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
@@ -27,6 +27,7 @@ use super::builder::{ProfileRow, ProfilesBuilder, Staged};
 use super::cell::{self, Cell};
 use super::error::{DataError, Location, RowError};
 use super::load::{LoadOptions, LoadReport, source_name};
+use super::names::Names;
 use super::parts::{Assembly, Part};
 use crate::schema::{EventId, FieldId, Schema, Type};
 
@@ -148,9 +149,13 @@ fn load_batches(
     let mut loader = Loader {
         schema,
         name,
-        events_by_name: (0..schema.events.len())
-            .map(|i| (schema.events[i].name.as_str(), EventId(i as u32)))
-            .collect(),
+        events_by_name: Names::new(
+            schema
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.as_str(), EventId(i as u32))),
+        ),
         undeclared_events: BTreeSet::new(),
     };
     let mut profiles = ProfilesBuilder::new(schema);
@@ -190,7 +195,7 @@ fn load_batches(
 struct Loader<'s> {
     schema: &'s Schema,
     name: &'s str,
-    events_by_name: HashMap<&'s str, EventId>,
+    events_by_name: Names<'s, EventId>,
     undeclared_events: BTreeSet<String>,
 }
 
@@ -356,7 +361,7 @@ impl<'s> Loader<'s> {
                     ));
                 }
             };
-            let Some(&id) = self.events_by_name.get(name) else {
+            let Some(id) = self.events_by_name.get(name) else {
                 if !self.undeclared_events.contains(name) {
                     self.undeclared_events.insert(name.to_owned());
                 }
