@@ -58,6 +58,9 @@ pub(crate) fn load_in_blocks<R: Read>(
     let name = options.source_name.as_str();
     let mut blocks = Blocks::new(reader, block_bytes);
     let mut assembly = Assembly::new(schema, options.skip_bad);
+    if rayon::current_num_threads() <= 1 {
+        return load_on_this_thread(blocks, schema, options, assembly);
+    }
     // A few blocks per thread keep the threads busy without holding much input.
     let wave = 2 * rayon::current_num_threads().max(1);
     let mut read_error = None;
@@ -85,6 +88,37 @@ pub(crate) fn load_in_blocks<R: Read>(
         }
     }
     // Rows before an unreadable spot still report their errors first.
+    match read_error {
+        Some(e) => Err(DataError::io(name, e)),
+        None => Ok(assembly.finish()),
+    }
+}
+
+/// [`load_in_blocks`] without threads: every block into one part.
+fn load_on_this_thread<R: Read>(
+    mut blocks: Blocks<R>,
+    schema: &Schema,
+    options: &LoadOptions,
+    mut assembly: Assembly,
+) -> Result<LoadReport, DataError> {
+    let name = options.source_name.as_str();
+    let mut loader = BlockLoader::new(schema, name, options.skip_bad, 1);
+    let mut read_error = None;
+    loop {
+        match blocks.next_block() {
+            Ok(Some(block)) => {
+                if !loader.load(&block) {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        }
+    }
+    assembly.add(loader.finish())?;
     match read_error {
         Some(e) => Err(DataError::io(name, e)),
         None => Ok(assembly.finish()),
@@ -147,39 +181,73 @@ impl<R: Read> Blocks<R> {
     }
 }
 
-fn load_block(block: &Block, schema: &Schema, name: &str, skip_bad: bool) -> Part {
-    let mut part = Part::new(schema, skip_bad, Location::line(name, block.first_line));
-    let mut builder = ProfilesBuilder::new(schema);
-    let mut decoder = LineDecoder::new(schema);
-    let mut tree: Option<JsonReader<'_>> = None;
-    for (i, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
-        if line.is_empty() {
-            continue;
+/// Loads blocks into one part: one block per part when blocks load in parallel, all of
+/// them on one thread (which spares merging parts).
+struct BlockLoader<'s> {
+    schema: &'s Schema,
+    name: &'s str,
+    part: Part,
+    builder: ProfilesBuilder<'s>,
+    decoder: LineDecoder<'s>,
+    /// The JSON tree reader for the lines the decoder leaves, made when first needed.
+    tree: Option<JsonReader<'s>>,
+}
+
+impl<'s> BlockLoader<'s> {
+    fn new(schema: &'s Schema, name: &'s str, skip_bad: bool, first_line: usize) -> Self {
+        BlockLoader {
+            schema,
+            name,
+            part: Part::new(schema, skip_bad, Location::line(name, first_line)),
+            builder: ProfilesBuilder::new(schema),
+            decoder: LineDecoder::new(schema),
+            tree: None,
         }
-        if let Ok(text) = std::str::from_utf8(line)
-            && decoder.decode(&mut builder, text)
-        {
-            continue;
-        }
-        let tree = tree.get_or_insert_with(|| JsonReader::new(schema));
-        if let Err(e) = load_line(tree, &mut builder, line) {
-            let at = Location::line(name, block.first_line + i);
-            if let Err(stop) = part.bad.handle(e.at(&at)) {
-                part.stopped = Some(stop);
-                break;
+    }
+
+    /// Loads the lines of `block`; `false` once a bad row stopped the load.
+    fn load(&mut self, block: &Block) -> bool {
+        for (i, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            if let Ok(text) = std::str::from_utf8(line)
+                && self.decoder.decode(&mut self.builder, text)
+            {
+                continue;
+            }
+            let schema = self.schema;
+            let tree = self.tree.get_or_insert_with(|| JsonReader::new(schema));
+            if let Err(e) = load_line(tree, &mut self.builder, line) {
+                let at = Location::line(self.name, block.first_line + i);
+                if let Err(stop) = self.part.bad.handle(e.at(&at)) {
+                    self.part.stopped = Some(stop);
+                    return false;
+                }
             }
         }
+        true
     }
-    part.profiles = builder.finish();
-    part.undeclared_fields = decoder.undeclared_fields;
-    part.undeclared_events = decoder.undeclared_events;
-    if let Some(tree) = tree {
-        let (fields, events) = tree.into_undeclared();
-        part.undeclared_fields.extend(fields);
-        part.undeclared_events.extend(events);
+
+    fn finish(self) -> Part {
+        let mut part = self.part;
+        part.profiles = self.builder.finish();
+        part.undeclared_fields = self.decoder.undeclared_fields;
+        part.undeclared_events = self.decoder.undeclared_events;
+        if let Some(tree) = self.tree {
+            let (fields, events) = tree.into_undeclared();
+            part.undeclared_fields.extend(fields);
+            part.undeclared_events.extend(events);
+        }
+        part
     }
-    part
+}
+
+fn load_block(block: &Block, schema: &Schema, name: &str, skip_bad: bool) -> Part {
+    let mut loader = BlockLoader::new(schema, name, skip_bad, block.first_line);
+    loader.load(block);
+    loader.finish()
 }
 
 /// Loads one line through the JSON tree reader.

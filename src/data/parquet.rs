@@ -31,6 +31,10 @@ use super::names::Names;
 use super::parts::{Assembly, Part};
 use crate::schema::{EventId, FieldId, Schema, Type};
 
+/// Rows decoded at a time: larger batches than the reader's default spread its fixed
+/// cost per batch over more rows.
+const BATCH_ROWS: usize = 8192;
+
 /// Loads a Parquet file; errors name it by `options.source_name`, or by its path.
 ///
 /// Row groups load in parallel, each from its own handle on the file, a few at a time
@@ -57,6 +61,20 @@ pub fn load_path(
 
     let mut assembly = Assembly::new(schema, options.skip_bad);
     let wave = rayon::current_num_threads().max(1);
+    if wave == 1 {
+        // One thread: all row groups into one part, which spares merging parts.
+        let start = Location::row(&name, 1);
+        let part = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start))
+            .map_err(|e| unreadable(&name, e))?;
+        assembly.add(part)?;
+        let mut report = assembly.finish();
+        report.undeclared_fields = undeclared_fields;
+        return Ok(report);
+    }
     let indexes: Vec<usize> = (0..groups.len()).collect();
     for wave in indexes.chunks(wave) {
         let parts: Vec<Part> = wave
@@ -67,6 +85,7 @@ pub fn load_path(
                     ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                         .with_projection(mask.clone())
                         .with_row_groups(vec![g])
+                        .with_batch_size(BATCH_ROWS)
                         .build()
                         .map_err(|e| unreadable(&name, e))
                 });
@@ -101,6 +120,7 @@ pub fn load<R: ChunkReader + 'static>(
     let (mask, undeclared_fields) = projection(builder.schema(), builder.parquet_schema(), schema);
     let batches = builder
         .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| unreadable(name, e))?;
     let mut assembly = Assembly::new(schema, options.skip_bad);
