@@ -1,4 +1,5 @@
-//! Parquet profiles: the NDJSON shape as columns, streamed batch by batch.
+//! Parquet profiles: the NDJSON shape as columns, streamed batch by batch, row groups
+//! in parallel (see [`load_path`]).
 //!
 //! Only `id`, `events` and the declared fields are read (a projection), so wide exports
 //! cost what the rule set uses. Each field column may be any Arrow type that holds its
