@@ -22,7 +22,7 @@ use super::parts::{Assembly, Part};
 use crate::schema::Schema;
 
 /// How many bytes of lines a block holds (a longer line makes a longer block).
-const BLOCK_BYTES: usize = 1 << 20;
+const BLOCK_BYTES: usize = 4 << 20;
 
 /// Loads NDJSON profiles from `reader`.
 pub fn load<R: BufRead>(

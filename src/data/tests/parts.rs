@@ -390,3 +390,20 @@ fn the_decoder_takes_well_formed_lines_and_leaves_the_rest() {
         ["share"]
     );
 }
+
+#[test]
+fn interning_gives_the_same_codes_with_its_cache_and_after_a_rollback() {
+    let mut dict = crate::data::Dictionary::default();
+    assert_eq!((dict.intern("a"), dict.intern("b")), (0, 1));
+    dict.truncate(1);
+    assert_eq!(dict.intern("c"), 1);
+    assert_eq!(dict.intern("b"), 2);
+    assert_eq!(dict.intern("a"), 0);
+    for i in 0..2000 {
+        let s = format!("s{}", i % 700);
+        let code = dict.intern(&s);
+        assert_eq!(dict.get(code), s);
+        assert_eq!(dict.code(&s), Some(code));
+    }
+    assert_eq!(dict.len(), 703);
+}
