@@ -143,7 +143,12 @@ impl<'s> ProfilesBuilder<'s> {
         // Stable: events of one type at the same instant keep their input order.
         stage.events.sort_by_key(|e| (e.event, e.at));
         // Check capacity before touching anything, so a failure leaves no partial row.
+        // Counting per type is only needed when all the row's events might not fit.
+        let all = stage.events.len();
         for (i, table) in self.profiles.events.iter().enumerate() {
+            if u32::try_from(table.at.len() + all).is_ok() {
+                continue;
+            }
             let added = stage
                 .events
                 .iter()
@@ -340,6 +345,11 @@ impl ProfileRow<'_, '_> {
     }
 
     // The loaders' staging API: values already checked against the schema.
+
+    /// Names the profile (a loader may meet the id after other fields).
+    pub(crate) fn set_id(&mut self, id: Box<str>) {
+        self.id = id;
+    }
 
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
         self.builder.profiles.dict.intern(s)

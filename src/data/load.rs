@@ -62,6 +62,13 @@ impl BadRows {
         }
         Ok(())
     }
+
+    /// Takes in the bad rows of a later part of the input.
+    pub(crate) fn absorb(&mut self, later: BadRows) {
+        self.count += later.count;
+        let room = KEPT_ERRORS.saturating_sub(self.first.len());
+        self.first.extend(later.first.into_iter().take(room));
+    }
 }
 
 /// The name errors use for a file: the option if given, else the path.

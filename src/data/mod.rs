@@ -30,8 +30,12 @@ pub mod debug;
 mod error;
 mod json;
 mod load;
+mod merge;
+mod names;
 pub mod ndjson;
+mod ndjson_row;
 pub mod parquet;
+mod parts;
 #[cfg(test)]
 mod tests;
 
@@ -93,11 +97,23 @@ impl Bitmap {
         self.set(self.len - 1, value);
     }
 
-    /// Appends all of `other`.
+    /// Appends all of `other`, a word at a time.
     pub fn extend_from(&mut self, other: &Bitmap) {
-        for i in 0..other.len {
-            self.push(other.get(i));
+        let shift = self.len % 64;
+        if shift == 0 {
+            self.words.extend_from_slice(&other.words);
+        } else {
+            for &word in &other.words {
+                // INVARIANT: `shift != 0` means the last word is partly filled.
+                if let Some(last) = self.words.last_mut() {
+                    *last |= word << shift;
+                }
+                self.words.push(word >> (64 - shift));
+            }
         }
+        self.len += other.len;
+        self.words.truncate(self.len.div_ceil(64));
+        self.clear_tail();
     }
 
     pub fn count_ones(&self) -> usize {
@@ -123,17 +139,72 @@ impl Bitmap {
 pub struct Dictionary {
     strings: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
+    /// Codes of recently interned strings, by a cheap hash of their ends: most strings
+    /// in profiles repeat (categories, SKUs, coupons), and a hit, checked by comparing
+    /// the string, skips hashing it for `index`. A miss costs little; a stale slot (after
+    /// `truncate`) fails the check.
+    recent: Vec<u32>,
+}
+
+/// Slots in [`Dictionary::recent`].
+const RECENT: usize = 256;
+
+/// A hash of a string's length and first and last 8 bytes, for [`Dictionary::recent`].
+fn recent_slot(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    let k = n.min(8);
+    let mut head = [0u8; 8];
+    head[..k].copy_from_slice(&bytes[..k]);
+    let mut tail = [0u8; 8];
+    tail[..k].copy_from_slice(&bytes[n - k..]);
+    let mixed = u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ n as u64;
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT
 }
 
 impl Dictionary {
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&code) = self.index.get(s) {
+        let slot = recent_slot(s);
+        if let Some(&code) = self.recent.get(slot)
+            && self
+                .strings
+                .get(code as usize)
+                .is_some_and(|known| **known == *s)
+        {
+            return code;
+        }
+        let code = match self.index.get(s) {
+            Some(&code) => code,
+            None => {
+                let code = self.strings.len() as u32;
+                self.strings.push(s.into());
+                self.index.insert(s.into(), code);
+                code
+            }
+        };
+        if self.recent.is_empty() {
+            self.recent = vec![u32::MAX; RECENT];
+        }
+        if let Some(cached) = self.recent.get_mut(slot) {
+            *cached = code;
+        }
+        code
+    }
+
+    /// Like [`Dictionary::intern`], keeping the given box when the string is new.
+    pub(crate) fn intern_owned(&mut self, s: Box<str>) -> u32 {
+        if let Some(&code) = self.index.get(&s) {
             return code;
         }
         let code = self.strings.len() as u32;
-        self.strings.push(s.into());
-        self.index.insert(s.into(), code);
+        self.strings.push(s.clone());
+        self.index.insert(s, code);
         code
+    }
+
+    /// The strings in code order.
+    pub(crate) fn into_strings(self) -> impl Iterator<Item = Box<str>> {
+        self.strings.into_iter()
     }
 
     /// Forgets the strings interned since the dictionary had `len` of them.

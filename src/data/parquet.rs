@@ -1,4 +1,5 @@
-//! Parquet profiles: the NDJSON shape as columns, streamed batch by batch.
+//! Parquet profiles: the NDJSON shape as columns, streamed batch by batch, row groups
+//! in parallel (see [`load_path`]).
 //!
 //! Only `id`, `events` and the declared fields are read (a projection), so wide exports
 //! cost what the rule set uses. Each field column may be any Arrow type that holds its
@@ -7,99 +8,215 @@
 //! `at` and one field per property, null where an event lacks it. Values follow the
 //! same rules as NDJSON, and errors name the 1-based row.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch, StructArray};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+use parquet::errors::ParquetError;
 use parquet::file::reader::ChunkReader;
+use parquet::schema::types::SchemaDescriptor;
+use rayon::prelude::*;
 
 use super::arrow_col::Col;
 use super::builder::{ProfileRow, ProfilesBuilder, Staged};
 use super::cell::{self, Cell};
 use super::error::{DataError, Location, RowError};
-use super::load::{BadRows, LoadOptions, LoadReport, source_name};
+use super::load::{LoadOptions, LoadReport, source_name};
+use super::names::Names;
+use super::parts::{Assembly, Part};
 use crate::schema::{EventId, FieldId, Schema, Type};
 
+/// Rows decoded at a time: larger batches than the reader's default spread its fixed
+/// cost per batch over more rows.
+const BATCH_ROWS: usize = 8192;
+
 /// Loads a Parquet file; errors name it by `options.source_name`, or by its path.
+///
+/// Row groups load in parallel, each from its own handle on the file, a few at a time
+/// so that memory holds the loaded columns and only a few row groups besides.
 pub fn load_path(
     path: &Path,
     schema: &Schema,
     options: &LoadOptions,
 ) -> Result<LoadReport, DataError> {
     let name = source_name(path, options);
-    let file = std::fs::File::open(path).map_err(|e| DataError::io(&name, e))?;
-    let options = LoadOptions {
-        source_name: name,
-        ..options.clone()
-    };
-    load(file, schema, &options)
+    let open = || std::fs::File::open(path).map_err(|e| DataError::io(&name, e));
+    let file = open()?;
+    let metadata =
+        ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| unreadable(&name, e))?;
+    let (mask, undeclared_fields) =
+        projection(metadata.schema(), metadata.parquet_schema(), schema);
+    let groups = metadata.metadata().row_groups();
+    let mut first_rows = Vec::with_capacity(groups.len());
+    let mut rows = 0usize;
+    for group in groups {
+        first_rows.push(rows + 1);
+        rows += usize::try_from(group.num_rows()).unwrap_or(0);
+    }
+
+    let mut assembly = Assembly::new(schema, options.skip_bad);
+    let wave = rayon::current_num_threads().max(1);
+    if wave == 1 {
+        // One thread: all row groups into one part, which spares merging parts.
+        let start = Location::row(&name, 1);
+        let part = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start))
+            .map_err(|e| unreadable(&name, e))?;
+        assembly.add(part)?;
+        let mut report = assembly.finish();
+        report.undeclared_fields = undeclared_fields;
+        return Ok(report);
+    }
+    let indexes: Vec<usize> = (0..groups.len()).collect();
+    for wave in indexes.chunks(wave) {
+        let parts: Vec<Part> = wave
+            .par_iter()
+            .map(|&g| {
+                let start = Location::row(&name, first_rows[g]);
+                let batches = open().and_then(|file| {
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                        .with_projection(mask.clone())
+                        .with_row_groups(vec![g])
+                        .with_batch_size(BATCH_ROWS)
+                        .build()
+                        .map_err(|e| unreadable(&name, e))
+                });
+                match batches {
+                    Ok(batches) => load_batches(batches, schema, &name, options.skip_bad, start),
+                    Err(e) => {
+                        let mut part = Part::new(schema, options.skip_bad, start);
+                        part.stopped = Some(e);
+                        part
+                    }
+                }
+            })
+            .collect();
+        for part in parts {
+            assembly.add(part)?;
+        }
+    }
+    let mut report = assembly.finish();
+    report.undeclared_fields = undeclared_fields;
+    Ok(report)
 }
 
-/// Loads Parquet profiles from an open file (or any [`ChunkReader`]).
+/// Loads Parquet profiles from an open file (or any [`ChunkReader`]), on this thread.
 pub fn load<R: ChunkReader + 'static>(
     reader: R,
     schema: &Schema,
     options: &LoadOptions,
 ) -> Result<LoadReport, DataError> {
     let name = options.source_name.as_str();
-    let unreadable = |e: parquet::errors::ParquetError| {
-        DataError::parquet(name, format!("not a readable Parquet file: {e}"))
-    };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(unreadable)?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| unreadable(name, e))?;
+    let (mask, undeclared_fields) = projection(builder.schema(), builder.parquet_schema(), schema);
+    let batches = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| unreadable(name, e))?;
+    let mut assembly = Assembly::new(schema, options.skip_bad);
+    let start = Location::row(name, 1);
+    assembly.add(load_batches(batches, schema, name, options.skip_bad, start))?;
+    let mut report = assembly.finish();
+    report.undeclared_fields = undeclared_fields;
+    Ok(report)
+}
 
-    // Project `id`, `events` and the declared fields; note the others.
+fn unreadable(name: &str, e: ParquetError) -> DataError {
+    DataError::parquet(name, format!("not a readable Parquet file: {e}"))
+}
+
+/// Reads `id`, `events` and the declared fields; the other top-level columns are
+/// returned by name, as undeclared.
+fn projection(
+    columns: &arrow_schema::Schema,
+    parquet_schema: &SchemaDescriptor,
+    schema: &Schema,
+) -> (ProjectionMask, BTreeSet<String>) {
     let mut roots = Vec::new();
-    let mut undeclared_fields = BTreeSet::new();
-    for (i, field) in builder.schema().fields().iter().enumerate() {
+    let mut undeclared = BTreeSet::new();
+    for (i, field) in columns.fields().iter().enumerate() {
         let name = field.name().as_str();
         if name == "id" || name == "events" || schema.field(name).is_some() {
             roots.push(i);
         } else {
-            undeclared_fields.insert(name.to_owned());
+            undeclared.insert(name.to_owned());
         }
     }
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let batches = builder.with_projection(mask).build().map_err(unreadable)?;
+    let mask = ProjectionMask::roots(parquet_schema, roots);
+    (mask, undeclared)
+}
 
+/// Loads the batches of one or more row groups whose first row is `start`.
+fn load_batches(
+    batches: ParquetRecordBatchReader,
+    schema: &Schema,
+    name: &str,
+    skip_bad: bool,
+    start: Location,
+) -> Part {
+    let first_row = start.number;
+    let mut part = Part::new(schema, skip_bad, start);
     let mut loader = Loader {
         schema,
         name,
-        events_by_name: (0..schema.events.len())
-            .map(|i| (schema.events[i].name.as_str(), EventId(i as u32)))
-            .collect(),
+        events_by_name: Names::new(
+            schema
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.as_str(), EventId(i as u32))),
+        ),
         undeclared_events: BTreeSet::new(),
     };
     let mut profiles = ProfilesBuilder::new(schema);
-    let mut bad = BadRows::new(options.skip_bad);
-    let mut rows_before = 0usize;
-    for batch in batches {
-        let batch =
-            batch.map_err(|e| DataError::parquet(name, format!("cannot read a row group: {e}")))?;
-        let columns = loader.columns(&batch)?;
+    let mut rows_before = first_row - 1;
+    'batches: for batch in batches {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => {
+                let detail = format!("cannot read a row group: {e}");
+                part.stopped = Some(DataError::parquet(name, detail));
+                break;
+            }
+        };
+        let columns = match loader.columns(&batch) {
+            Ok(columns) => columns,
+            Err(e) => {
+                part.stopped = Some(e);
+                break;
+            }
+        };
         for r in 0..batch.num_rows() {
             if let Err(e) = loader.row(&columns, r, &mut profiles) {
-                bad.handle(e.at(&Location::row(name, rows_before + r + 1)))?;
+                let at = Location::row(name, rows_before + r + 1);
+                if let Err(stop) = part.bad.handle(e.at(&at)) {
+                    part.stopped = Some(stop);
+                    break 'batches;
+                }
             }
         }
         rows_before += batch.num_rows();
     }
-    Ok(LoadReport {
-        profiles: profiles.finish(),
-        bad_rows: bad.count,
-        first_errors: bad.first,
-        undeclared_fields,
-        undeclared_events: loader.undeclared_events,
-    })
+    part.profiles = profiles.finish();
+    part.undeclared_events = loader.undeclared_events;
+    part
 }
 
 struct Loader<'s> {
     schema: &'s Schema,
     name: &'s str,
-    events_by_name: HashMap<&'s str, EventId>,
+    events_by_name: Names<'s, EventId>,
     undeclared_events: BTreeSet<String>,
 }
 
@@ -265,7 +382,7 @@ impl<'s> Loader<'s> {
                     ));
                 }
             };
-            let Some(&id) = self.events_by_name.get(name) else {
+            let Some(id) = self.events_by_name.get(name) else {
                 if !self.undeclared_events.contains(name) {
                     self.undeclared_events.insert(name.to_owned());
                 }

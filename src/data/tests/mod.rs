@@ -4,6 +4,7 @@
 mod builder;
 mod ndjson;
 mod parquet;
+mod parts;
 mod robust;
 
 use crate::schema::{EnumType, EventType, Field, Schema, Type};
