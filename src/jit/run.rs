@@ -170,6 +170,21 @@ pub(crate) fn run_morsel(
     // touches during the call; `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
+    clear_tails(slots, buffers, rows);
+}
+
+/// Clears the bits past the morsel's `rows` in its result bitsets: the word function
+/// writes whole words.
+fn clear_tails(slots: &[Slot], buffers: &mut Buffers, rows: usize) {
+    if rows.is_multiple_of(64) {
+        return;
+    }
+    let keep = (1u64 << (rows % 64)) - 1;
+    for (slot, words) in slots.iter().zip(&mut buffers.words) {
+        if let (Slot::TagBits(_) | Slot::SegBits(_), Some(last)) = (slot, words.last_mut()) {
+            *last &= keep;
+        }
+    }
 }
 
 /// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
