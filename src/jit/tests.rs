@@ -378,3 +378,37 @@ fn bool_logic_by_words_agrees_with_the_interpreter() {
         );
     }
 }
+
+/// When every rule is bool logic, aligned morsels skip the row loop entirely.
+#[test]
+fn only_bool_logic_agrees_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "logic.corral",
+        "profile { id: string, a: bool, b: bool }\ntag ta = a\nsegment s = not ta or b\n",
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let rows: Vec<serde_json::Value> = (0..crate::eval::MORSEL_ROWS + 100)
+        .map(|i| match i % 4 {
+            0 => json!({"id": "x", "a": true}),
+            1 => json!({"id": "x", "a": false, "b": true}),
+            2 => json!({"id": "x", "b": false}),
+            _ => json!({"id": "x"}),
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let now = nows()[0];
+    let interp = Interpreter::new(program);
+    native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+        assert_eq!(v, &interp.eval_profile(&data, row, now), "row {row}")
+    });
+    assert_eq!(
+        native.count(&data, now, Some(2)),
+        counts_by_key(program, &data, now)
+    );
+    let mut by_row = native.rows(&data);
+    for row in [0, 5, 64, 4096, data.len() - 1] {
+        assert_eq!(by_row.eval(row, now), &interp.eval_profile(&data, row, now));
+    }
+}

@@ -85,7 +85,12 @@ pub(crate) fn build(
     let header = b.create_block();
     let body = b.create_block();
     let exit = b.create_block();
-    b.ins().jump(header, &[]);
+    if bitwise.len() == order.len() {
+        // The word function writes every rule: no row loop at all.
+        b.ins().brif(skip, exit, &[], header, &[]);
+    } else {
+        b.ins().jump(header, &[]);
+    }
 
     b.switch_to_block(header);
     let row = b.use_var(row_var);
