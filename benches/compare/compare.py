@@ -115,17 +115,18 @@ def corral_cli(corral, rules, parquet, threads, engine, cli_help):
         cmd += ["--engine", engine]
     if "--timings" in cli_help:
         cmd += ["--timings"]
+    # Peak memory by /usr/bin/time: a forked child's own ru_maxrss can count the
+    # parent's pages (here DuckDB's tables) from before its exec.
+    timer = ["/usr/bin/time", "-f", "corral-maxrss-kb=%M"] if os.path.exists("/usr/bin/time") else []
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = p.stdout.read(), p.stderr.read()  # one JSON line each at most
-    # wait4, not communicate: its resource usage holds the child's peak memory.
-    _, status, usage = os.wait4(p.pid, 0)
+    p = subprocess.run(timer + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
-    code = os.waitstatus_to_exitcode(status)
-    p.returncode = code
-    if code != 0:
-        sys.exit(f"corral eval failed ({code}):\n{err}")
-    return wall, json.loads(out), err.strip(), usage.ru_maxrss * 1024
+    if p.returncode != 0:
+        sys.exit(f"corral eval failed ({p.returncode}):\n{p.stderr}")
+    lines = p.stderr.strip().splitlines()
+    rss = [int(l.split("=", 1)[1]) * 1024 for l in lines if l.startswith("corral-maxrss-kb=")]
+    err = "\n".join(l for l in lines if not l.startswith("corral-maxrss-kb="))
+    return wall, json.loads(p.stdout), err, rss[0] if rss else 0
 
 
 def main():
