@@ -1,5 +1,6 @@
-//! Front-end time (parse + check) of generated rule sets with 10 to 10,000 tags and
-//! segments over the retail schema (`support/rules.rs`).
+//! Compile time of generated rule sets with 10 to 10,000 tags and segments over the
+//! retail schema (`support/rules.rs`): the front end (parse + check), and native code
+//! generation (`jit::Compiled::compile`, Cranelift) of the checked program.
 //!
 //! ```sh
 //! cargo bench --bench compile -- --warm-up-time 1 --measurement-time 3
@@ -15,6 +16,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 use corral::compile::compile_source;
+use corral::jit::Compiled;
 
 fn compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile");
@@ -30,6 +32,11 @@ fn compile(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("parse+check", n), &text, |b, text| {
             b.iter(|| compile_source("rules.corral", black_box(text)))
         });
+        group.bench_with_input(
+            BenchmarkId::new("jit codegen", n),
+            &program,
+            |b, program| b.iter(|| engine::setup("codegen", Compiled::compile(black_box(program)))),
+        );
     }
     group.finish();
 }

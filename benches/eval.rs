@@ -1,6 +1,10 @@
 //! Evaluation speed of the retail rules (`examples/retail.corral`) over synthetic
-//! profiles (`support/synth.rs`): one profile's latency, and batch throughput on 100k
-//! and 1M profiles with 1 and 2 threads, for every engine in `support::engine::ENGINES`.
+//! profiles (`support/synth.rs`), for every engine in `support::engine::ENGINES`:
+//! * one profile's latency: `eval_row` binds on every call (`Compiled::eval_profile`),
+//!   `rows` goes through a row evaluator made once (`Compiled::rows`, the host's row
+//!   entry point);
+//! * batch throughput on 100k and 1M profiles with 1 and 2 threads: `count` counts as
+//!   `corral eval` does, `eval` evaluates alone (as `--timings` measures).
 //!
 //! ```sh
 //! cargo bench --bench eval -- --warm-up-time 1 --measurement-time 3
@@ -30,10 +34,17 @@ fn single_profile(c: &mut Criterion) {
     for &engine in ENGINES {
         let prepared = engine.prepare(&program);
         let mut row = 0usize;
-        group.bench_function(engine.name(), |b| {
+        group.bench_function(BenchmarkId::new(engine.name(), "eval_row"), |b| {
             b.iter(|| {
                 row = (row + 1) % profiles.len();
                 black_box(prepared.eval_row(&profiles, black_box(row), synth::NOW))
+            })
+        });
+        let mut rows = prepared.rows(&profiles);
+        group.bench_function(BenchmarkId::new(engine.name(), "rows"), |b| {
+            b.iter(|| {
+                row = (row + 1) % profiles.len();
+                black_box(rows.eval(black_box(row), synth::NOW))
             })
         });
     }
@@ -56,9 +67,13 @@ fn batch(c: &mut Criterion) {
         for &engine in ENGINES {
             let prepared = engine.prepare(&program);
             for threads in [1usize, 2] {
-                let id = BenchmarkId::new(engine.name(), format!("{threads} thread(s)"));
+                let id = BenchmarkId::new(engine.name(), format!("count, {threads} thread(s)"));
                 group.bench_with_input(id, &threads, |b, &threads| {
                     b.iter(|| prepared.count(&profiles, synth::NOW, Some(threads)))
+                });
+                let id = BenchmarkId::new(engine.name(), format!("eval, {threads} thread(s)"));
+                group.bench_with_input(id, &threads, |b, &threads| {
+                    b.iter(|| prepared.eval_only(&profiles, synth::NOW, Some(threads)))
                 });
             }
         }

@@ -3,7 +3,6 @@
 //! Compile rule text into a [`RuleSet`] (only a checked rule set can be evaluated), load
 //! or build [`Profiles`], and evaluate one profile or a batch.
 
-use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 #[cfg(feature = "jit")]
@@ -57,17 +56,21 @@ impl<'p> Backend<'p> {
         }
     }
 
-    pub(crate) fn eval_batch(
-        &self,
-        profiles: &Profiles,
-        rows: Range<usize>,
-        now: i64,
-        out: &mut impl FnMut(usize, &ProfileValues),
-    ) {
+    /// Counts over every profile (each engine falls back to one thread itself).
+    pub(crate) fn count(&self, profiles: &Profiles, now: i64, threads: Option<usize>) -> Counts {
         match self {
-            Backend::Interpreter(i) => i.eval_batch(profiles, rows, now, out),
+            Backend::Interpreter(i) => i.count(profiles, now, threads),
             #[cfg(feature = "jit")]
-            Backend::Jit(c) => c.eval_batch(profiles, rows, now, out),
+            Backend::Jit(c) => c.count(profiles, now, threads),
+        }
+    }
+
+    /// Evaluates every profile and keeps nothing (what `--timings` measures).
+    pub(crate) fn eval_only(&self, profiles: &Profiles, now: i64, threads: Option<usize>) {
+        match self {
+            Backend::Interpreter(i) => i.eval_only(profiles, now, threads),
+            #[cfg(feature = "jit")]
+            Backend::Jit(c) => c.eval_only(profiles, now, threads),
         }
     }
 
@@ -298,27 +301,56 @@ impl RuleSet {
 
     /// Counts tag values and segment members over every profile (`--output counts`).
     pub fn count(&self, profiles: &Profiles, options: &EvalOptions) -> Counts {
-        let program = &*self.program;
-        let mut total = Counts::new(program);
-        let backend = self.backend();
-        let run = backend.eval_parallel(
-            profiles,
-            options.now,
-            options.threads,
-            || Counts::new(program),
-            |counts, _, values| counts.add(program, values),
-            |part| total.merge(part),
-        );
-        if run.is_err() {
-            total = Counts::new(program);
-            backend.eval_batch(
-                profiles,
-                0..profiles.len(),
-                options.now,
-                &mut |_, values| total.add(program, values),
-            );
+        self.backend().count(profiles, options.now, options.threads)
+    }
+
+    /// Evaluates profiles of `profiles` one at a time, for a host that serves single
+    /// profiles: the native code is bound to `profiles` once, not on every call as
+    /// [`RuleSet::evaluate_row`] does.
+    pub fn rows<'r, 'p>(&'r self, profiles: &'p Profiles) -> Rows<'r, 'p> {
+        let engine = match self.backend() {
+            Backend::Interpreter(i) => RowEngine::Interpreter(i, profiles),
+            #[cfg(feature = "jit")]
+            Backend::Jit(c) => RowEngine::Jit(Box::new(c.rows(profiles))),
+        };
+        Rows {
+            program: &self.program,
+            engine,
         }
-        total
+    }
+}
+
+/// Single-profile evaluation over one [`Profiles`] (see [`RuleSet::rows`]).
+#[derive(Debug)]
+pub struct Rows<'r, 'p> {
+    program: &'r Program,
+    engine: RowEngine<'r, 'p>,
+}
+
+#[derive(Debug)]
+enum RowEngine<'r, 'p> {
+    Interpreter(Interpreter<'r>, &'p Profiles),
+    #[cfg(feature = "jit")]
+    Jit(Box<crate::jit::RowEvaluator<'r, 'p>>),
+}
+
+impl<'r> Rows<'r, '_> {
+    /// Evaluates profile `row` (a row past the end reads as an empty profile).
+    pub fn evaluate(&mut self, row: usize, now: i64) -> Outcome<'r> {
+        let (values, profiles) = match &mut self.engine {
+            RowEngine::Interpreter(i, profiles) => (i.eval_profile(profiles, row, now), *profiles),
+            #[cfg(feature = "jit")]
+            RowEngine::Jit(rows) => (rows.eval(row, now).clone(), rows.profiles()),
+        };
+        Outcome {
+            program: self.program,
+            id: profiles
+                .ids
+                .get(row)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            values,
+        }
     }
 }
 

@@ -34,6 +34,7 @@ pub(crate) const STACK_RED_ZONE: usize = 64 << 10;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+pub use api::Rows;
 pub use api::{CompileError, Engine, EvalOptions, Outcome, RuleSet};
 pub use data::{DataError, LoadOptions, Profiles};
 pub use diagnostic::{Diagnostic, Diagnostics};

@@ -8,8 +8,8 @@ use crate::eval::ProfileValues;
 use crate::ir::Program;
 use crate::schema::Type;
 
-/// `--output counts`: how many profiles have each tag and are in each segment.
-/// Accumulated per profile, merged across threads.
+/// `--output counts`: how many profiles have each tag and are in each segment
+/// (`RuleSet::count`; the engines tally raw values and make the keys once).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Counts {
     pub profiles: u64,
@@ -37,43 +37,6 @@ impl Counts {
                 })
                 .collect(),
             segments: vec![0; program.segments.len()],
-        }
-    }
-
-    /// Counts one profile's values.
-    pub fn add(&mut self, program: &Program, values: &ProfileValues) {
-        self.profiles += 1;
-        for (count, value) in self.tags.iter_mut().zip(&values.tags) {
-            match count {
-                TagCount::Members(n) => *n += u64::from(value.truthy()),
-                TagCount::Values(map) => {
-                    if !value.is_missing() {
-                        *map.entry(value.to_key(&program.schema)).or_insert(0) += 1;
-                    }
-                }
-            }
-        }
-        for (n, member) in self.segments.iter_mut().zip(&values.segments) {
-            *n += u64::from(*member);
-        }
-    }
-
-    /// Adds another partial count (from another thread or morsel).
-    pub fn merge(&mut self, other: Counts) {
-        self.profiles += other.profiles;
-        for (mine, theirs) in self.tags.iter_mut().zip(other.tags) {
-            match (mine, theirs) {
-                (TagCount::Members(a), TagCount::Members(b)) => *a += b,
-                (TagCount::Values(a), TagCount::Values(b)) => {
-                    for (k, v) in b {
-                        *a.entry(k).or_insert(0) += v;
-                    }
-                }
-                _ => {}
-            }
-        }
-        for (a, b) in self.segments.iter_mut().zip(other.segments) {
-            *a += b;
         }
     }
 

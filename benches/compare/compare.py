@@ -115,12 +115,18 @@ def corral_cli(corral, rules, parquet, threads, engine, cli_help):
         cmd += ["--engine", engine]
     if "--timings" in cli_help:
         cmd += ["--timings"]
+    # Peak memory by /usr/bin/time: a forked child's own ru_maxrss can count the
+    # parent's pages (here DuckDB's tables) from before its exec.
+    timer = ["/usr/bin/time", "-f", "corral-maxrss-kb=%M"] if os.path.exists("/usr/bin/time") else []
     t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(timer + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if p.returncode != 0:
         sys.exit(f"corral eval failed ({p.returncode}):\n{p.stderr}")
-    return wall, json.loads(p.stdout), p.stderr.strip()
+    lines = p.stderr.strip().splitlines()
+    rss = [int(l.split("=", 1)[1]) * 1024 for l in lines if l.startswith("corral-maxrss-kb=")]
+    err = "\n".join(l for l in lines if not l.startswith("corral-maxrss-kb="))
+    return wall, json.loads(p.stdout), err, rss[0] if rss else 0
 
 
 def main():
@@ -159,6 +165,7 @@ def main():
             secs, counts = duck.query(t)
             evals.setdefault(f"duckdb/{t}", []).append(secs)
             answers[f"duckdb threads={t}, round {r + 1}"] = counts
+    memory = corral.ask("memory")
     corral.close()
     events = duck.events()
 
@@ -197,7 +204,7 @@ def main():
             rows.append(("evaluate", f"corral {e}, {t} thread(s)", median(evals[f"corral/{e}/{t}"]), None))
         base = min(median(evals[f"corral/{e}/{t}"]) for e in engines)
         rows.append(("evaluate", f"DuckDB threads={t}", median(evals[f"duckdb/{t}"]), base))
-    for (e, t), (wall, _, _) in cli.items():
+    for (e, t), (wall, _, _, _) in cli.items():
         rows.append(("end to end", f"corral eval --threads {t} ({e})", wall, None))
 
     print(f"{'step':<12} {'who':<34} {'median':>10} {'per profile':>12}  DuckDB / corral")
@@ -208,7 +215,13 @@ def main():
           "evaluation ratios compare equal thread counts, against corral's fastest engine)")
     print(f"corral compile (parse+check) of {os.path.basename(a.rules)}: "
           f"{corral.hello['compile_s'] * 1e3:.2f} ms")
-    for (e, t), (_, _, stderr) in cli.items():
+    heap = memory["heap_bytes"]
+    print(f"decoded profiles: {heap / 1e6:.0f} MB; peak memory (VmHWM) of the timing tool "
+          f"(one copy loaded, every evaluation run): {memory['peak_rss_bytes'] / 1e6:.0f} MB "
+          f"= {memory['peak_rss_bytes'] / heap:.2f}x")
+    for (e, t), (_, _, stderr, rss) in cli.items():
+        print(f"corral eval --threads {t} ({e}): peak memory {rss / 1e6:.0f} MB = {rss / heap:.2f}x "
+              "the decoded profiles")
         if stderr:
             print(f"corral eval --threads {t} ({e}) stderr:\n{stderr}")
 
@@ -216,6 +229,8 @@ def main():
         json.dump({"profiles": n, "events": events, "loads": loads, "evals": evals,
                    "compile_s": corral.hello["compile_s"],
                    "cli": {f"{e}/{t}": c[0] for (e, t), c in cli.items()},
+                   "cli_peak_rss_bytes": {f"{e}/{t}": c[3] for (e, t), c in cli.items()},
+                   "memory": memory,
                    "duckdb_version": duckdb.__version__}, f, indent=1)
     print(f"results: {a.out}")
 

@@ -12,7 +12,9 @@
 //! and DuckDB's runs under the same machine load:
 //! * `load`: loads the profiles again: `{"load_s"}`;
 //! * `eval ENGINE THREADS`: counts every tag and segment as `corral eval` does:
-//!   `{"secs", "counts"}`.
+//!   `{"secs", "counts"}`;
+//! * `memory`: the decoded profiles' heap bytes and the process's peak resident memory
+//!   so far (`VmHWM`): `{"heap_bytes", "peak_rss_bytes"}`.
 //!
 //! Without a command (as under `cargo bench`, with or without criterion's flags) it
 //! does nothing.
@@ -140,9 +142,23 @@ fn serve(rules: &str, profiles_path: &str, engines: Option<&str>) -> Result<(), 
                 let secs = started.elapsed().as_secs_f64();
                 say(serde_json::json!({ "secs": secs, "counts": counts.to_json(&program) }))?;
             }
+            ["memory"] => say(serde_json::json!({
+                "heap_bytes": profiles.heap_bytes(),
+                "peak_rss_bytes": peak_rss_bytes(),
+            }))?,
             [] => {}
             _ => return Err(format!("unknown command `{line}`")),
         }
     }
     Ok(())
+}
+
+/// `VmHWM` of `/proc/self/status` (Linux), in bytes; 0 where it cannot be read.
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }

@@ -10,7 +10,7 @@ use corral::Counts;
 use corral::data::Profiles;
 use corral::eval::{Interpreter, ProfileValues};
 use corral::ir::Program;
-use corral::jit::Compiled;
+use corral::jit::{Compiled, RowEvaluator};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -54,38 +54,29 @@ pub enum Prepared<'p> {
     Jit(Box<Compiled>),
 }
 
-/// Counts over all profiles with an engine's `eval_parallel` (both engines share its
-/// contract), falling back to one thread if no thread pool can be built.
-macro_rules! count_with {
-    ($engine:expr, $profiles:expr, $now:expr, $threads:expr) => {{
-        let engine = $engine;
-        let program = engine.program();
-        let mut total = Counts::new(program);
-        let run = engine.eval_parallel(
-            $profiles,
-            $now,
-            $threads,
-            || Counts::new(program),
-            |counts, _, values| counts.add(program, values),
-            |part| total.merge(part),
-        );
-        if run.is_err() {
-            total = Counts::new(program);
-            engine.eval_batch($profiles, 0..$profiles.len(), $now, &mut |_, v| {
-                total.add(program, v)
-            });
-        }
-        total
-    }};
-}
-
 impl Prepared<'_> {
     /// Counts tag values and segment members over all profiles, on `threads` threads
     /// (`None`: rayon's global pool), as `corral eval --output counts` does.
     pub fn count(&self, profiles: &Profiles, now: i64, threads: Option<usize>) -> Counts {
         match self {
-            Prepared::Interp(interpreter) => count_with!(interpreter, profiles, now, threads),
-            Prepared::Jit(compiled) => count_with!(&**compiled, profiles, now, threads),
+            Prepared::Interp(interpreter) => interpreter.count(profiles, now, threads),
+            Prepared::Jit(compiled) => compiled.count(profiles, now, threads),
+        }
+    }
+
+    /// Evaluates every profile and keeps nothing (what `corral eval --timings` times).
+    pub fn eval_only(&self, profiles: &Profiles, now: i64, threads: Option<usize>) {
+        match self {
+            Prepared::Interp(interpreter) => interpreter.eval_only(profiles, now, threads),
+            Prepared::Jit(compiled) => compiled.eval_only(profiles, now, threads),
+        }
+    }
+
+    /// One profile at a time from `profiles`, through a row evaluator made once.
+    pub fn rows<'a>(&'a self, profiles: &'a Profiles) -> Rows<'a> {
+        match self {
+            Prepared::Interp(interpreter) => Rows::Interp(interpreter, profiles),
+            Prepared::Jit(compiled) => Rows::Jit(Box::new(compiled.rows(profiles))),
         }
     }
 
@@ -94,6 +85,26 @@ impl Prepared<'_> {
         match self {
             Prepared::Interp(interpreter) => interpreter.eval_profile(profiles, row, now),
             Prepared::Jit(compiled) => compiled.eval_profile(profiles, row, now),
+        }
+    }
+}
+
+/// A row evaluator of one engine over one `Profiles`.
+pub enum Rows<'a> {
+    Interp(&'a Interpreter<'a>, &'a Profiles),
+    Jit(Box<RowEvaluator<'a, 'a>>),
+}
+
+impl Rows<'_> {
+    /// Evaluates profile `row` and returns the number of segments it is in (so the
+    /// result is used without cloning it).
+    pub fn eval(&mut self, row: usize, now: i64) -> usize {
+        match self {
+            Rows::Interp(interpreter, profiles) => {
+                let values = interpreter.eval_profile(profiles, row, now);
+                values.segments.iter().filter(|&&m| m).count()
+            }
+            Rows::Jit(rows) => rows.eval(row, now).segments.iter().filter(|&&m| m).count(),
         }
     }
 }

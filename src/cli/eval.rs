@@ -10,7 +10,7 @@ use super::{Failure, Format, Outcome, parse_now, report};
 use crate::api::Backend;
 use crate::data::{self, DataError, LoadOptions};
 use crate::eval::Interpreter;
-use crate::output::{Counts, member_json};
+use crate::output::member_json;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -123,24 +123,20 @@ pub fn run(args: Args) -> Outcome {
     };
     #[cfg(not(feature = "jit"))]
     let backend = Backend::Interpreter(Interpreter::new(&program));
-    let eval_started = std::time::Instant::now();
     let threads = args.threads.map(usize::from);
+    // Evaluation alone, timed in a pass of its own: the output pass below also counts
+    // or renders.
+    let eval_s = args.timings.then(|| {
+        let started = std::time::Instant::now();
+        backend.eval_only(profiles, now, threads);
+        started.elapsed().as_secs_f64()
+    });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.output {
         Output::Counts => {
-            let mut total = Counts::new(&program);
-            backend
-                .eval_parallel(
-                    profiles,
-                    now,
-                    threads,
-                    || Counts::new(&program),
-                    |counts, _, values| counts.add(&program, values),
-                    |part| total.merge(part),
-                )
-                .map_err(|e| std::io::Error::other(e.to_string()))
-                .and_then(|()| writeln!(out, "{}", total.to_json(&program)))
+            let counts = backend.count(profiles, now, threads);
+            writeln!(out, "{}", counts.to_json(&program))
         }
         Output::Members => {
             let mut result = Ok(());
@@ -165,8 +161,7 @@ pub fn run(args: Args) -> Outcome {
                 .and(result)
         }
     };
-    let eval_s = eval_started.elapsed().as_secs_f64();
-    if args.timings {
+    if let Some(eval_s) = eval_s {
         let n = profiles.len();
         let per_s = if eval_s > 0.0 { n as f64 / eval_s } else { 0.0 };
         eprintln!(

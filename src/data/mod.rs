@@ -28,6 +28,7 @@ mod builder;
 mod cell;
 pub mod debug;
 mod error;
+mod heap;
 mod json;
 mod load;
 mod merge;

@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use crate::data::Profiles;
 
 use super::expr::Evaluator;
+use super::tally::Tally;
 use super::{Interpreter, ProfileValues};
+use crate::output::Counts;
 
 /// Rows per unit of parallel work.
 pub const MORSEL_ROWS: usize = 4096;
@@ -70,6 +72,69 @@ impl Interpreter<'_> {
             acc
         })
     }
+}
+
+impl Interpreter<'_> {
+    /// Counts tag values and segment members over every profile (`--output counts`),
+    /// on `threads` threads (`None`: rayon's current pool; this thread if no pool can
+    /// be built).
+    pub fn count(&self, profiles: &Profiles, now: i64, threads: Option<usize>) -> Counts {
+        let program = self.program;
+        let tally = fold_morsels(profiles.len(), threads, Tally::new(program), |rows| {
+            let mut tally = Tally::new(program);
+            self.eval_batch(profiles, rows, now, &mut |_, values| {
+                tally.add(program, values)
+            });
+            tally
+        });
+        // The interpreter counts strings by text: there are no codes to resolve.
+        tally.into_counts(program, |_| std::sync::Arc::from(""))
+    }
+
+    /// Evaluates every profile and keeps nothing: what `--timings` measures as
+    /// evaluation alone.
+    pub fn eval_only(&self, profiles: &Profiles, now: i64, threads: Option<usize>) {
+        fold_morsels(profiles.len(), threads, (), |rows| {
+            self.eval_batch(profiles, rows, now, &mut |_, values| {
+                std::hint::black_box(values);
+            })
+        });
+    }
+}
+
+/// Runs `run` over every morsel and merges the results into `total` in row order: in
+/// parallel as [`eval_morsels`] does, or on this thread if no thread pool can be
+/// built.
+pub(crate) fn fold_morsels<A: Merge + Send>(
+    len: usize,
+    threads: Option<usize>,
+    mut total: A,
+    run: impl Fn(Range<usize>) -> A + Sync,
+) -> A {
+    // The pool is built before any morsel runs: on failure `total` is untouched.
+    let parallel = eval_morsels(len, threads, |part| total.merge(part), &run);
+    if parallel.is_err() {
+        for m in 0..len.div_ceil(MORSEL_ROWS) {
+            let first = m * MORSEL_ROWS;
+            total.merge(run(first..(first + MORSEL_ROWS).min(len)));
+        }
+    }
+    total
+}
+
+/// A per-morsel result that morsels' results merge into.
+pub(crate) trait Merge: Sized {
+    fn merge(&mut self, other: Self);
+}
+
+impl Merge for Tally {
+    fn merge(&mut self, other: Tally) {
+        Tally::merge(self, other)
+    }
+}
+
+impl Merge for () {
+    fn merge(&mut self, _: ()) {}
 }
 
 /// Morsel-driven parallel evaluation with the interpreter's contract: morsels of

@@ -19,6 +19,7 @@ pub(crate) mod batch;
 mod expr;
 mod read;
 mod sample;
+pub(crate) mod tally;
 mod trace;
 mod val;
 mod value_ops;

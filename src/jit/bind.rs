@@ -133,18 +133,35 @@ pub(crate) fn bind<'p>(
     let n_codes = n_dict + extra.len();
 
     // Ranks: equal strings share a code, so sorting the codes by text gives ranks.
-    let mut by_text: Vec<usize> = (0..n_codes).collect();
-    by_text.sort_by(|&a, &b| text(a).as_bytes().cmp(text(b).as_bytes()));
+    // Sorting a large dictionary dominates binding: only when the code compares order.
     let mut ranks = vec![0u32; n_codes.max(1)];
-    for (rank, &code) in by_text.iter().enumerate() {
-        ranks[code] = rank as u32;
+    if plan.slots.contains(&Slot::Ranks) {
+        let mut by_text: Vec<usize> = (0..n_codes).collect();
+        by_text.sort_by(|&a, &b| text(a).as_bytes().cmp(text(b).as_bytes()));
+        for (rank, &code) in by_text.iter().enumerate() {
+            ranks[code] = rank as u32;
+        }
     }
+    // The code of a constant string (every constant has one: dictionary or extra).
+    let code_of = |s: &str| -> Option<usize> {
+        match dict.code(s) {
+            Some(c) => Some(c as usize),
+            None => extra.iter().position(|x| &**x == s).map(|i| n_dict + i),
+        }
+    };
 
     let bits: Vec<Vec<u64>> = plan
         .bitsets
         .iter()
         .map(|req| match req {
-            BitsetReq::Strings(items) => bitset(n_codes, |c| items.iter().any(|s| text(c) == &**s)),
+            BitsetReq::Strings(items) => {
+                // By lookup, not a scan of the dictionary: equal strings share a code.
+                let mut words = bitset(n_codes, |_| false);
+                for c in items.iter().filter_map(|s| code_of(s)) {
+                    words[c / 64] |= 1 << (c % 64);
+                }
+                words
+            }
             BitsetReq::Regex(r) => {
                 let re = program.regexes.get(r.0 as usize);
                 bitset(n_codes, |c| re.is_some_and(|re| re.is_match(text(c))))

@@ -23,6 +23,7 @@ mod bind;
 mod codegen;
 mod native;
 mod plan;
+mod row;
 mod run;
 #[cfg(test)]
 mod tests;
@@ -30,10 +31,13 @@ mod tests;
 use std::sync::Arc;
 
 use crate::data::Profiles;
+use crate::eval::batch::{eval_morsels, fold_morsels};
+use crate::eval::tally::Tally;
 use crate::eval::{Interpreter, ProfileValues};
 use crate::ir::{Program, RuleRef, SegmentId, TagId};
+use crate::output::Counts;
 
-use crate::eval::batch::eval_morsels;
+pub use row::RowEvaluator;
 
 /// Why a program could not be compiled natively.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -90,16 +94,42 @@ impl Compiled {
     }
 
     /// Every tag and segment of profile `row` at time `now`, like
-    /// [`Interpreter::eval_profile`]. Binds `profiles` on every call: for many rows use
+    /// [`Interpreter::eval_profile`]. Binds `profiles` on every call: for one row at a
+    /// time from the same profiles use [`Compiled::rows`], for many
     /// [`Compiled::eval_batch`] or [`Compiled::eval_parallel`].
     pub fn eval_profile(&self, profiles: &Profiles, row: usize, now: i64) -> ProfileValues {
-        let mut out = None;
-        if row < profiles.len() {
-            self.eval_batch(profiles, row..row + 1, now, &mut |_, v| {
-                out = Some(v.clone())
-            });
+        self.rows(profiles).eval(row, now).clone()
+    }
+
+    /// A row evaluator over `profiles`: binds them once, then evaluates one profile
+    /// per call through the same compiled code, reusing its buffers.
+    pub fn rows<'c, 'p>(&'c self, profiles: &'p Profiles) -> RowEvaluator<'c, 'p> {
+        RowEvaluator::new(self, profiles)
+    }
+
+    /// Counts tag values and segment members over every profile (`--output counts`) on
+    /// `threads` threads (`None`: rayon's current pool; this thread if no pool can be
+    /// built): booleans by popcount over the result bits, values by their raw bits,
+    /// with a key made once per distinct value.
+    pub fn count(&self, profiles: &Profiles, now: i64, threads: Option<usize>) -> Counts {
+        let Ok(bound) = self.bind(profiles) else {
+            return Interpreter::new(&self.program).count(profiles, now, threads);
+        };
+        let tally = fold_morsels(profiles.len(), threads, Tally::new(&self.program), |rows| {
+            run::tally_rows(self, &bound, rows, now)
+        });
+        tally.into_counts(&self.program, |code| bound.string(code))
+    }
+
+    /// Evaluates every profile and keeps nothing: what `--timings` measures as
+    /// evaluation alone.
+    pub fn eval_only(&self, profiles: &Profiles, now: i64, threads: Option<usize>) {
+        match self.bind(profiles) {
+            Ok(bound) => fold_morsels(profiles.len(), threads, (), |rows| {
+                run::run_rows(self, &bound, rows, now)
+            }),
+            Err(_) => Interpreter::new(&self.program).eval_only(profiles, now, threads),
         }
-        out.unwrap_or_else(|| Interpreter::new(&self.program).eval_profile(profiles, row, now))
     }
 
     /// Evaluates `rows` (clamped to the profiles present) in order, calling

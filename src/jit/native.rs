@@ -13,17 +13,21 @@ use super::bind::{Helpers, Texts};
 use super::codegen;
 use super::plan::Plan;
 
-/// `fn(table, start, end, now)`: see [`codegen`].
-type MorselFn = extern "C" fn(*const usize, i64, i64, i64);
+/// `fn(table, start, end, now, skip)`: see [`codegen`].
+type MorselFn = extern "C" fn(*const usize, i64, i64, i64, i64);
+/// `fn(table, first_word, words)`: see [`codegen::words`].
+type WordsFn = extern "C" fn(*const usize, i64, i64);
 
-/// The module and its one function.
+/// The module and its functions.
 ///
-/// INVARIANT: `func` is the finalized morsel function of `module` (or null before
-/// finalization); it is only called while `module` is alive, and `module` is freed
-/// only in `drop`.
+/// INVARIANT: `func` is the finalized morsel function of `module` and `words` its
+/// finalized word function (either null before finalization; `words` stays null when
+/// no rule is bool logic over bitmaps); they are only called while `module` is alive,
+/// and `module` is freed only in `drop`.
 pub(crate) struct Native {
     module: Option<JITModule>,
     func: *const u8,
+    words: *const u8,
 }
 
 // SAFETY: after `build` the module is never mutated until `drop` (which has `&mut
@@ -77,6 +81,7 @@ impl Native {
         let mut native = Native {
             module: Some(module),
             func: std::ptr::null(),
+            words: std::ptr::null(),
         };
         let Some(module) = native.module.as_mut() else {
             return Err(codegen_error("no module"));
@@ -84,25 +89,55 @@ impl Native {
 
         let frontend = module.target_config();
         let mut ctx = module.make_context();
-        for _ in 0..4 {
+        let mut fbc = FunctionBuilderContext::new();
+
+        for _ in 0..5 {
             ctx.func.signature.params.push(AbiParam::new(types::I64));
         }
-        let mut fbc = FunctionBuilderContext::new();
-        {
+        let bitwise = {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            codegen::build(program, order, plan, &mut b)?;
+            let bitwise = codegen::build(program, order, plan, &mut b)?;
             b.finalize(frontend);
-        }
-        let id = module
+            bitwise
+        };
+        let morsel = module
             .declare_function("corral_morsel", Linkage::Local, &ctx.func.signature)
             .map_err(codegen_error)?;
         module
-            .define_function(id, &mut ctx)
+            .define_function(morsel, &mut ctx)
             .map_err(codegen_error)?;
         module.clear_context(&mut ctx);
+
+        let words = if bitwise.is_empty() {
+            None
+        } else {
+            for _ in 0..3 {
+                ctx.func.signature.params.push(AbiParam::new(types::I64));
+            }
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+            codegen::words::build(program, &bitwise, plan, &mut b);
+            b.finalize(frontend);
+            let id = module
+                .declare_function("corral_words", Linkage::Local, &ctx.func.signature)
+                .map_err(codegen_error)?;
+            module
+                .define_function(id, &mut ctx)
+                .map_err(codegen_error)?;
+            module.clear_context(&mut ctx);
+            Some(id)
+        };
+
         module.finalize_definitions().map_err(codegen_error)?;
-        native.func = module.get_finalized_function(id);
+        native.func = module.get_finalized_function(morsel);
+        if let Some(id) = words {
+            native.words = module.get_finalized_function(id);
+        }
         Ok(native)
+    }
+
+    /// Whether the word function exists, so a word-aligned morsel can use it.
+    pub(crate) fn has_words(&self) -> bool {
+        !self.words.is_null()
     }
 
     /// Runs the morsel function over rows `start..end`.
@@ -112,15 +147,36 @@ impl Native {
     /// `table` must be a complete address table for this function's plan (a bound
     /// table with every per-morsel slot pointing at a zeroed buffer covering
     /// `end - start` rows), and `start..end` must be rows of the bound profiles.
+    ///
+    /// When `start` is a multiple of 64 and [`Native::has_words`], the word function
+    /// writes the bool-logic rules' words, whole: bits past `end` in the last word may
+    /// be set and must be cleared by the caller (`run::clear_tails`).
     pub(crate) unsafe fn call(&self, table: &[usize], start: usize, end: usize, now: i64) {
         if self.func.is_null() || start >= end {
             return;
         }
-        // SAFETY: `func` is the finalized function with signature `MorselFn` (four
+        let by_words = self.has_words() && start.is_multiple_of(64);
+        // SAFETY: `func` is the finalized function with signature `MorselFn` (five
         // i64 parameters in the platform's C convention, no result), and `self.module`
         // keeps its code alive for the duration of the call.
         let f: MorselFn = unsafe { std::mem::transmute::<*const u8, MorselFn>(self.func) };
-        f(table.as_ptr(), start as i64, end as i64, now);
+        f(
+            table.as_ptr(),
+            start as i64,
+            end as i64,
+            now,
+            i64::from(by_words),
+        );
+        if by_words {
+            // SAFETY: `words` is the finalized function with signature `WordsFn`, kept
+            // alive by `self.module`. Words `start / 64 ..` of `(end - start)`
+            // rows' worth are within the bound bitmaps (they cover every row, and a
+            // bitmap of `n` rows has `n.div_ceil(64)` words), and the output buffers
+            // have a word per 64 rows of the morsel.
+            let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(self.words) };
+            let words = (end - start).div_ceil(64);
+            w(table.as_ptr(), (start / 64) as i64, words as i64);
+        }
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::ops::Range;
 
+use crate::eval::tally::{TagTally, Tally, value_of};
 use crate::eval::{MORSEL_ROWS, ProfileValues, sample};
-use crate::schema::{EnumId, Type};
+use crate::schema::Type;
 use crate::value::Value;
 
 use super::Compiled;
@@ -13,7 +14,7 @@ use super::plan::Slot;
 
 /// One morsel's output buffers, reused across morsels.
 #[derive(Default)]
-struct Buffers {
+pub(crate) struct Buffers {
     table: Vec<usize>,
     /// One buffer per per-morsel slot, by table index.
     words: Vec<Vec<u64>>,
@@ -28,22 +29,101 @@ pub(crate) fn eval_rows(
     now: i64,
     out: &mut impl FnMut(usize, &ProfileValues),
 ) {
-    let end = rows.end.min(bound.profiles.len());
     let mut buffers = Buffers::default();
     let mut values = ProfileValues::default();
-    let mut start = rows.start;
-    while start < end {
-        let stop = (start + MORSEL_ROWS).min(end);
+    for_morsels(bound, rows, |start, stop| {
         run_morsel(compiled, bound, start, stop, now, &mut buffers);
         for row in start..stop {
             read_row(compiled, bound, &buffers, row - start, &mut values);
             out(row, &values);
         }
+    });
+}
+
+/// Counts `rows` (clamped to the profiles) morsel by morsel: bits by popcount, values
+/// by their raw bits, so no per-profile value is built.
+pub(crate) fn tally_rows(
+    compiled: &Compiled,
+    bound: &Bound<'_>,
+    rows: Range<usize>,
+    now: i64,
+) -> Tally {
+    let mut tally = Tally::new(&compiled.program);
+    let mut buffers = Buffers::default();
+    for_morsels(bound, rows, |start, stop| {
+        run_morsel(compiled, bound, start, stop, now, &mut buffers);
+        tally_morsel(compiled, bound, &buffers, stop - start, &mut tally);
+    });
+    tally
+}
+
+/// Evaluates `rows` (clamped to the profiles) and keeps nothing.
+pub(crate) fn run_rows(compiled: &Compiled, bound: &Bound<'_>, rows: Range<usize>, now: i64) {
+    let mut buffers = Buffers::default();
+    for_morsels(bound, rows, |start, stop| {
+        run_morsel(compiled, bound, start, stop, now, &mut buffers);
+    });
+}
+
+fn for_morsels(bound: &Bound<'_>, rows: Range<usize>, mut each: impl FnMut(usize, usize)) {
+    let end = rows.end.min(bound.profiles.len());
+    let mut start = rows.start;
+    while start < end {
+        let stop = (start + MORSEL_ROWS).min(end);
+        each(start, stop);
         start = stop;
     }
 }
 
-fn run_morsel(
+/// Adds a morsel of `rows` rows, just run into `buffers`, to `tally`.
+fn tally_morsel(
+    compiled: &Compiled,
+    bound: &Bound<'_>,
+    buffers: &Buffers,
+    rows: usize,
+    tally: &mut Tally,
+) {
+    let program = &*compiled.program;
+    // Bits past `rows` are never set: the buffers start zeroed.
+    let ones = |i: usize| -> u64 {
+        buffers.words[i]
+            .iter()
+            .map(|w| u64::from(w.count_ones()))
+            .sum()
+    };
+    tally.profiles += rows as u64;
+    let tags = tally.tags.iter_mut().zip(&program.tags);
+    for ((count, rule), output) in tags.zip(&compiled.outputs) {
+        match (count, *output) {
+            (TagTally::Members(n), Output::Bits(i)) => *n += ones(i),
+            (TagTally::Values(values), Output::Vals { vals, ok }) => {
+                let cells = buffers.words[vals]
+                    .iter()
+                    .zip(&buffers.bytes[ok])
+                    .take(rows);
+                if rule.ty == Type::StrSet {
+                    for (&x, _) in cells.filter(|(_, ok)| **ok == 1) {
+                        values.add_key(bound.set_value(x).to_key(&program.schema));
+                    }
+                } else {
+                    for (&x, _) in cells.filter(|(_, ok)| **ok == 1) {
+                        values.add_bits(x);
+                    }
+                }
+            }
+            // Not written: false or missing, which count nothing.
+            _ => {}
+        }
+    }
+    let segments = compiled.outputs.get(program.tags.len()..).unwrap_or(&[]);
+    for (n, output) in tally.segments.iter_mut().zip(segments) {
+        if let Output::Bits(i) = *output {
+            *n += ones(i);
+        }
+    }
+}
+
+pub(crate) fn run_morsel(
     compiled: &Compiled,
     bound: &Bound<'_>,
     start: usize,
@@ -90,6 +170,21 @@ fn run_morsel(
     // touches during the call; `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
+    clear_tails(slots, buffers, rows);
+}
+
+/// Clears the bits past the morsel's `rows` in its result bitsets: the word function
+/// writes whole words.
+fn clear_tails(slots: &[Slot], buffers: &mut Buffers, rows: usize) {
+    if rows.is_multiple_of(64) {
+        return;
+    }
+    let keep = (1u64 << (rows % 64)) - 1;
+    for (slot, words) in slots.iter().zip(&mut buffers.words) {
+        if let (Slot::TagBits(_) | Slot::SegBits(_), Some(last)) = (slot, words.last_mut()) {
+            *last &= keep;
+        }
+    }
 }
 
 /// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
@@ -123,7 +218,7 @@ pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Outpu
     tags.chain(segments).collect()
 }
 
-fn read_row(
+pub(crate) fn read_row(
     compiled: &Compiled,
     bound: &Bound<'_>,
     buffers: &Buffers,
@@ -163,13 +258,8 @@ fn read_row(
 
 fn to_value(bound: &Bound<'_>, ty: Type, x: u64) -> Value {
     match ty {
-        Type::Bool => Value::Bool(x & 1 == 1),
-        Type::Int => Value::Int(x as i64),
-        Type::Float => Value::Float(f64::from_bits(x)),
         Type::Str => Value::Str(bound.string(x)),
-        Type::Time => Value::Time(x as i64),
-        Type::Duration => Value::Duration(x as i64),
-        Type::Enum(e) => Value::Enum(EnumId(e.0), x as u32),
         Type::StrSet => bound.set_value(x),
+        _ => value_of(ty, x),
     }
 }

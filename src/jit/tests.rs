@@ -42,6 +42,7 @@ tag st = streak(pay where amount > 1.0)
 tag ex = exists(pay where coupon == s)
 tag sam = sample(0.5, "salt")
 tag pick = case { n > 0 => s, ok => "yes" }
+tag variant = e
 segment seg = wrap > 0 or sub
 "#;
 
@@ -186,5 +187,228 @@ fn rule_sets_use_the_jit_by_default_with_the_same_outcomes() {
                 interp.evaluate_row(&data, row, now).to_json()
             );
         }
+    }
+}
+
+/// What `--output counts` means, counted the slow way: every profile's values, each
+/// valued tag's value by its key.
+fn counts_by_key(program: &crate::ir::Program, data: &Profiles, now: i64) -> crate::Counts {
+    use crate::output::TagCount;
+    let interp = Interpreter::new(program);
+    let mut counts = crate::Counts {
+        profiles: data.len() as u64,
+        tags: program
+            .tags
+            .iter()
+            .map(|t| match t.ty {
+                crate::schema::Type::Bool => TagCount::Members(0),
+                _ => TagCount::Values(Default::default()),
+            })
+            .collect(),
+        segments: vec![0; program.segments.len()],
+    };
+    for row in 0..data.len() {
+        let values = interp.eval_profile(data, row, now);
+        for (count, value) in counts.tags.iter_mut().zip(&values.tags) {
+            match count {
+                TagCount::Members(n) => *n += u64::from(value.truthy()),
+                TagCount::Values(map) if !value.is_missing() => {
+                    *map.entry(value.to_key(&program.schema)).or_insert(0) += 1
+                }
+                TagCount::Values(_) => {}
+            }
+        }
+        for (n, member) in counts.segments.iter_mut().zip(&values.segments) {
+            *n += u64::from(*member);
+        }
+    }
+    counts
+}
+
+/// The edge-case profiles repeated past one morsel, so counts merge across morsels.
+fn many_profiles(rules: &RuleSet) -> Profiles {
+    let rows: Vec<serde_json::Value> = (0..crate::eval::MORSEL_ROWS + 300)
+        .map(|i| {
+            let mut row = data_row(i);
+            row["id"] = json!(format!("p{i}"));
+            row
+        })
+        .collect();
+    rules.profiles_from_json(rows.iter()).unwrap()
+}
+
+/// Profiles like the edge cases', with events inside and outside the windows.
+fn data_row(i: usize) -> serde_json::Value {
+    let rows = [
+        json!({"id": "a", "n": 3, "x": -0.0, "s": "abc", "e": "B", "ok": true, "tags": ["abc", "z"],
+               "events": [{"type": "pay", "at": "2026-11-21T00:00:00Z", "amount": 5.5, "coupon": "abc", "k": 1}]}),
+        json!({"id": "b", "n": 7, "x": 1e300, "s": "q", "e": "A", "tags": []}),
+        json!({"id": "c"}),
+        json!({"id": "d", "n": -3, "x": 2.5, "s": "zzz", "e": "C", "ok": false, "tags": ["q"]}),
+    ];
+    rows[i % rows.len()].clone()
+}
+
+#[test]
+fn counts_agree_with_counting_every_profile_by_key() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let interp = Interpreter::new(program);
+    for data in [profiles(&rules), many_profiles(&rules)] {
+        for now in nows() {
+            let expected = counts_by_key(program, &data, now);
+            for threads in [Some(1), Some(2), None] {
+                assert_eq!(
+                    native.count(&data, now, threads),
+                    expected,
+                    "jit, now {now}"
+                );
+                assert_eq!(
+                    interp.count(&data, now, threads),
+                    expected,
+                    "interp, now {now}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_of_unbindable_profiles_fall_back_to_the_interpreter() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let mut data = profiles(&rules);
+    data.columns[0].valid = crate::data::Bitmap::new(); // short validity: cannot bind
+    assert!(native.check_profiles(&data).is_err());
+    let now = nows()[0];
+    assert_eq!(
+        native.count(&data, now, Some(2)),
+        Interpreter::new(program).count(&data, now, Some(2))
+    );
+}
+
+#[test]
+fn the_row_evaluator_agrees_with_eval_profile() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let interp = Interpreter::new(program);
+    let data = many_profiles(&rules);
+    let mut rows = native.rows(&data);
+    for now in nows() {
+        // Out of order and one past the end: every call stands alone.
+        for row in [5, 0, data.len(), 4097, 1, 4096, 3] {
+            let v = rows.eval(row, now).clone();
+            let w = interp.eval_profile(&data, row, now);
+            assert_eq!(v.segments, w.segments, "row {row} now {now}");
+            for (a, b) in v.tags.iter().zip(&w.tags) {
+                assert!(same(a, b), "row {row} now {now}: {a:?} vs {b:?}");
+            }
+        }
+    }
+    let mut hosted = rules.rows(&data);
+    let now = nows()[0];
+    for row in [0, 2, data.len() + 1] {
+        assert_eq!(
+            hosted.evaluate(row, now).to_json(),
+            rules.evaluate_row(&data, row, now).to_json()
+        );
+    }
+}
+
+/// Bool logic over bool fields runs 64 rows at a time (`codegen::words`) in morsels
+/// that start on a word boundary, row by row elsewhere: both agree with the interpreter.
+#[test]
+fn bool_logic_by_words_agrees_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "logic.corral",
+        r#"
+        profile { id: string, a: bool, b: bool, c: bool, n: int }
+        tag ta = a
+        tag tb = not b
+        tag both = ta and tb or not (c or false)
+        tag always = true
+        tag never = a and false
+        tag mixed = both and n > 2
+        segment s1 = both or never, not always or ta
+        segment s2 = not s1 and (tb or c)
+        segment s3 = mixed or s2
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    assert!(native.native.has_words());
+    let rows: Vec<serde_json::Value> = (0..crate::eval::MORSEL_ROWS * 2 + 77)
+        .map(|i| {
+            let mut row = json!({"id": format!("p{i}"), "n": i % 5});
+            for (k, name) in ["a", "b", "c"].iter().enumerate() {
+                match (i / (k + 1) * 7 + k) % 3 {
+                    0 => row[name] = json!(true),
+                    1 => row[name] = json!(false),
+                    _ => {} // missing: reads as false
+                }
+            }
+            row
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let interp = Interpreter::new(program);
+    let now = nows()[0];
+    let mut seen = 0;
+    native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+        assert_eq!(v, &interp.eval_profile(&data, row, now), "row {row}");
+        seen += 1;
+    });
+    assert_eq!(seen, data.len());
+    // Unaligned starts evaluate row by row.
+    native.eval_batch(&data, 3..200, now, &mut |row, v| {
+        assert_eq!(v, &interp.eval_profile(&data, row, now), "row {row}")
+    });
+    let mut by_row = native.rows(&data);
+    for row in [0, 1, 63, 64, 65, 4096, data.len() - 1] {
+        assert_eq!(by_row.eval(row, now), &interp.eval_profile(&data, row, now));
+    }
+    for threads in [Some(1), Some(2)] {
+        assert_eq!(
+            native.count(&data, now, threads),
+            counts_by_key(program, &data, now)
+        );
+    }
+}
+
+/// When every rule is bool logic, aligned morsels skip the row loop entirely.
+#[test]
+fn only_bool_logic_agrees_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "logic.corral",
+        "profile { id: string, a: bool, b: bool }\ntag ta = a\nsegment s = not ta or b\n",
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let rows: Vec<serde_json::Value> = (0..crate::eval::MORSEL_ROWS + 100)
+        .map(|i| match i % 4 {
+            0 => json!({"id": "x", "a": true}),
+            1 => json!({"id": "x", "a": false, "b": true}),
+            2 => json!({"id": "x", "b": false}),
+            _ => json!({"id": "x"}),
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let now = nows()[0];
+    let interp = Interpreter::new(program);
+    native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+        assert_eq!(v, &interp.eval_profile(&data, row, now), "row {row}")
+    });
+    assert_eq!(
+        native.count(&data, now, Some(2)),
+        counts_by_key(program, &data, now)
+    );
+    let mut by_row = native.rows(&data);
+    for row in [0, 5, 64, 4096, data.len() - 1] {
+        assert_eq!(by_row.eval(row, now), &interp.eval_profile(&data, row, now));
     }
 }

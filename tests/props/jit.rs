@@ -35,6 +35,20 @@ fn agree(
         native.push((row, v.clone()))
     });
     prop_assert_eq!(native.len(), data.len());
+    // Counting (popcounts and raw values, keys made once) against keys per profile.
+    let expected = count_by_key(c, data, now);
+    prop_assert_eq!(
+        &compiled.count(data, now, Some(2)),
+        &expected,
+        "jit counts\n{}",
+        c.rs.source
+    );
+    prop_assert_eq!(
+        &interp.count(data, now, Some(1)),
+        &expected,
+        "interp counts\n{}",
+        c.rs.source
+    );
     for (i, (row, v)) in native.iter().enumerate() {
         prop_assert_eq!(*row, i);
         let w = interp.eval_profile(data, *row, now);
@@ -47,6 +61,41 @@ fn agree(
     Ok(())
 }
 
+/// `--output counts` the slow way: every profile's values, each valued tag by its key.
+fn count_by_key(c: &Case, data: &corral::Profiles, now: i64) -> corral::Counts {
+    use corral::output::TagCount;
+    let program = &c.program;
+    let mut counts = corral::Counts {
+        profiles: data.len() as u64,
+        tags: program
+            .tags
+            .iter()
+            .map(|t| match t.ty {
+                corral::schema::Type::Bool => TagCount::Members(0),
+                _ => TagCount::Values(Default::default()),
+            })
+            .collect(),
+        segments: vec![0; program.segments.len()],
+    };
+    let interp = Interpreter::new(program);
+    for row in 0..data.len() {
+        let values = interp.eval_profile(data, row, now);
+        for (count, value) in counts.tags.iter_mut().zip(&values.tags) {
+            match count {
+                TagCount::Members(n) => *n += u64::from(value.truthy()),
+                TagCount::Values(map) if !value.is_missing() => {
+                    *map.entry(value.to_key(&program.schema)).or_insert(0) += 1
+                }
+                TagCount::Values(_) => {}
+            }
+        }
+        for (n, member) in counts.segments.iter_mut().zip(&values.segments) {
+            *n += u64::from(*member);
+        }
+    }
+    counts
+}
+
 proptest! {
     #![proptest_config(crate::config())]
 
@@ -57,9 +106,12 @@ proptest! {
         let interp = Interpreter::new(&c.program);
         for &now in &c.nows {
             agree(&c, &c.data, &compiled, now)?;
-            // The row entry point, one past the end included.
+            // The row entry point, one past the end included: binding per call, and
+            // through a row evaluator bound once.
+            let mut rows = compiled.rows(&c.data);
             for row in 0..=c.data.len() {
                 let v = compiled.eval_profile(&c.data, row, now);
+                prop_assert!(same_values(&v, rows.eval(row, now)), "rows row {row}\n{}", c.rs.source);
                 let w = interp.eval_profile(&c.data, row, now);
                 prop_assert!(same_values(&v, &w), "eval_profile row {row}: {v:?} vs {w:?}\n{}", c.rs.source);
             }

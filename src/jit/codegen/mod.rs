@@ -1,9 +1,11 @@
 //! Cranelift IR for a whole rule set: one function that loops over a morsel of
 //! profile rows and writes every tag value and segment membership.
 //!
-//! `fn(table: *const usize, start: i64, end: i64, now: i64)`: `table` is the address
-//! table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs are indexed
-//! by `row - start`.
+//! `fn(table: *const usize, start: i64, end: i64, now: i64, skip: i64)`: `table` is
+//! the address table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs
+//! are indexed by `row - start`. With `skip` non-zero the rules that `words` computes
+//! are not written (the word function writes them); their values are still computed
+//! where other rules read them.
 //!
 //! Every value is a pair ([`V`]): the data (`i8` for bool, `f64` for float, `i64` for
 //! everything else — string codes, enum variants, times) and an `i8` validity flag.
@@ -14,6 +16,7 @@
 mod aggregate;
 mod expr;
 mod fuse;
+pub(crate) mod words;
 
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -63,24 +66,31 @@ pub(crate) struct Gen<'a, 'b> {
     pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
 }
 
-/// Emits the body of the morsel function into `b` (whose signature is set).
+/// Emits the body of the morsel function into `b` (whose signature is set); returns
+/// the rules it leaves to the word function (`words::build`) when `skip` is set.
 pub(crate) fn build(
     program: &Program,
     order: &[RuleRef],
     plan: &mut Plan,
     b: &mut FunctionBuilder<'_>,
-) -> Result<(), JitError> {
+) -> Result<Vec<RuleRef>, JitError> {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
-    let (table, start, end, now) = (params[0], params[1], params[2], params[3]);
+    let (table, start, end, now, skip) = (params[0], params[1], params[2], params[3], params[4]);
+    let bitwise = words::bitwise_rules(program, order);
     let row_var = b.declare_var(types::I64);
     b.def_var(row_var, start);
     let header = b.create_block();
     let body = b.create_block();
     let exit = b.create_block();
-    b.ins().jump(header, &[]);
+    if bitwise.len() == order.len() {
+        // The word function writes every rule: no row loop at all.
+        b.ins().brif(skip, exit, &[], header, &[]);
+    } else {
+        b.ins().jump(header, &[]);
+    }
 
     b.switch_to_block(header);
     let row = b.use_var(row_var);
@@ -121,8 +131,29 @@ pub(crate) fn build(
         g.b.def_var(xv, v.x);
         g.b.def_var(okv, v.ok);
         g.rules.insert(rule, (xv, okv));
-        g.write(rule, ty, v, local);
+        if !bitwise.contains(&rule) {
+            g.write(rule, ty, v, local);
+        }
     }
+    // The word function's rules are written here only when it does not run. Their
+    // values are pure, so Cranelift computes them in this block unless another rule
+    // reads them.
+    let write_bitwise = g.b.create_block();
+    let next_row = g.b.create_block();
+    g.b.ins().brif(skip, next_row, &[], write_bitwise, &[]);
+    g.b.switch_to_block(write_bitwise);
+    for &rule in &bitwise {
+        let Some(&(xv, okv)) = g.rules.get(&rule) else {
+            continue;
+        };
+        let v = V {
+            x: g.b.use_var(xv),
+            ok: g.b.use_var(okv),
+        };
+        g.write(rule, Type::Bool, v, local);
+    }
+    g.b.ins().jump(next_row, &[]);
+    g.b.switch_to_block(next_row);
     let next = g.b.ins().iadd_imm_s(row, 1);
     g.b.def_var(row_var, next);
     g.b.ins().jump(header, &[]);
@@ -130,11 +161,20 @@ pub(crate) fn build(
     g.b.switch_to_block(exit);
     g.b.ins().return_(&[]);
     g.b.seal_all_blocks();
-    Ok(())
+    Ok(bitwise)
 }
 
 impl Gen<'_, '_> {
+    /// Reads of the table and of what it points to except the output buffers: none of
+    /// it changes during a call, so these loads are pure (Cranelift deduplicates them
+    /// and hoists the loop-invariant ones, such as the table's addresses, out of the
+    /// row loop).
     pub(crate) fn flags() -> MemFlagsData {
+        MemFlagsData::trusted().with_readonly().with_can_move()
+    }
+
+    /// Reads and writes of the output buffers.
+    pub(crate) fn out_flags() -> MemFlagsData {
         MemFlagsData::trusted()
     }
 
@@ -160,7 +200,9 @@ impl Gen<'_, '_> {
     /// A `u32` element, zero-extended to `i64`.
     pub(crate) fn load_u32(&mut self, base: ir::Value, index: ir::Value) -> ir::Value {
         let at = self.elem(base, index, 4);
-        self.b.ins().uload32(Self::flags(), at, 0)
+        // A plain load (not `uload32`), so it is pure like the others.
+        let x = self.b.ins().load(types::I32, Self::flags(), at, 0);
+        self.b.ins().uextend(types::I64, x)
     }
 
     /// Bit `index` of the bitmap whose words start at `base`, as `i8` 0/1.
@@ -177,12 +219,12 @@ impl Gen<'_, '_> {
     fn set_bit(&mut self, base: ir::Value, index: ir::Value, value: ir::Value) {
         let word_i = self.b.ins().ushr_imm_s(index, 6);
         let at = self.elem(base, word_i, 8);
-        let word = self.b.ins().load(types::I64, Self::flags(), at, 0);
+        let word = self.b.ins().load(types::I64, Self::out_flags(), at, 0);
         let wide = self.b.ins().uextend(types::I64, value);
         let shift = self.b.ins().band_imm_s(index, 63);
         let bit = self.b.ins().ishl(wide, shift);
         let word = self.b.ins().bor(word, bit);
-        self.b.ins().store(Self::flags(), word, at, 0);
+        self.b.ins().store(Self::out_flags(), word, at, 0);
     }
 
     fn write(&mut self, rule: RuleRef, ty: Type, v: V, local: ir::Value) {
@@ -198,10 +240,10 @@ impl Gen<'_, '_> {
             (RuleRef::Tag(t), _) => {
                 let vals = self.addr(Slot::TagVals(t.0));
                 let at = self.elem(vals, local, 8);
-                self.b.ins().store(Self::flags(), v.x, at, 0);
+                self.b.ins().store(Self::out_flags(), v.x, at, 0);
                 let oks = self.addr(Slot::TagOk(t.0));
                 let at = self.b.ins().iadd(oks, local);
-                self.b.ins().store(Self::flags(), v.ok, at, 0);
+                self.b.ins().store(Self::out_flags(), v.ok, at, 0);
             }
         }
     }

@@ -1,0 +1,237 @@
+//! Counting results without building a key per profile: membership by sums (bitset
+//! popcounts, for the JIT), values by their raw bits or string code. Keys are made once
+//! per distinct value, when a [`Tally`] becomes [`Counts`].
+//!
+//! A value's raw bits (`bits_of`) are its payload as a `u64`: `i64` for int, time and
+//! duration, `f64` bits for float, the variant index for an enum, and the string code
+//! for a string in compiled code. The tag's type says how to read them back.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use crate::ir::Program;
+use crate::output::{Counts, TagCount};
+use crate::schema::{EnumId, Type};
+use crate::value::Value;
+
+use super::ProfileValues;
+
+/// Raw values below this are counted in a dense array (enum variants, small ints,
+/// string codes of a small dictionary); the rest in a hash map.
+const DENSE: u64 = 1024;
+
+/// Partial counts of one morsel or more, merged across threads, made into [`Counts`]
+/// at the end.
+#[derive(Clone, Debug)]
+pub(crate) struct Tally {
+    pub(crate) profiles: u64,
+    pub(crate) tags: Vec<TagTally>,
+    pub(crate) segments: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum TagTally {
+    Members(u64),
+    Values(ValueTally),
+}
+
+/// The values of one valued tag.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ValueTally {
+    dense: Vec<u64>,
+    sparse: HashMap<u64, u64, BuildHasherDefault<MixHasher>>,
+    /// Strings by text (the interpreter's values).
+    texts: HashMap<Arc<str>, u64>,
+    /// Values counted by their key (sets, and values not of the tag's type).
+    keys: BTreeMap<String, u64>,
+}
+
+impl ValueTally {
+    /// Counts raw bits `x` once.
+    #[inline]
+    pub(crate) fn add_bits(&mut self, x: u64) {
+        if x < DENSE {
+            let i = x as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] += 1;
+        } else {
+            *self.sparse.entry(x).or_insert(0) += 1;
+        }
+    }
+
+    pub(crate) fn add_key(&mut self, key: String) {
+        *self.keys.entry(key).or_insert(0) += 1;
+    }
+
+    fn merge(&mut self, other: ValueTally) {
+        if self.dense.len() < other.dense.len() {
+            self.dense.resize(other.dense.len(), 0);
+        }
+        for (a, b) in self.dense.iter_mut().zip(other.dense) {
+            *a += b;
+        }
+        for (k, n) in other.sparse {
+            *self.sparse.entry(k).or_insert(0) += n;
+        }
+        for (k, n) in other.texts {
+            *self.texts.entry(k).or_insert(0) += n;
+        }
+        for (k, n) in other.keys {
+            *self.keys.entry(k).or_insert(0) += n;
+        }
+    }
+
+    /// Every value's key with its count (equal keys summed).
+    fn into_keys(
+        self,
+        program: &Program,
+        ty: Type,
+        string: &impl Fn(u64) -> Arc<str>,
+    ) -> BTreeMap<String, u64> {
+        let schema = &program.schema;
+        let mut keys = self.keys;
+        let mut add = |key: String, n: u64| *keys.entry(key).or_insert(0) += n;
+        let dense = self
+            .dense
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .map(|(x, n)| (x as u64, n));
+        for (x, n) in dense.chain(self.sparse) {
+            let value = match ty {
+                Type::Str => Value::Str(string(x)),
+                _ => value_of(ty, x),
+            };
+            add(value.to_key(schema), n);
+        }
+        for (text, n) in self.texts {
+            add(text.to_string(), n);
+        }
+        keys
+    }
+}
+
+impl Tally {
+    pub(crate) fn new(program: &Program) -> Tally {
+        Tally {
+            profiles: 0,
+            tags: program
+                .tags
+                .iter()
+                .map(|t| match t.ty {
+                    Type::Bool => TagTally::Members(0),
+                    _ => TagTally::Values(ValueTally::default()),
+                })
+                .collect(),
+            segments: vec![0; program.segments.len()],
+        }
+    }
+
+    /// Counts one profile's values (the interpreter's way in).
+    pub(crate) fn add(&mut self, program: &Program, values: &ProfileValues) {
+        self.profiles += 1;
+        for ((tally, value), rule) in self.tags.iter_mut().zip(&values.tags).zip(&program.tags) {
+            match tally {
+                TagTally::Members(n) => *n += u64::from(value.truthy()),
+                TagTally::Values(v) => match value {
+                    Value::Missing => {}
+                    Value::Str(s) if rule.ty == Type::Str => match v.texts.get_mut(s) {
+                        Some(n) => *n += 1,
+                        None => {
+                            v.texts.insert(s.clone(), 1);
+                        }
+                    },
+                    _ => match bits_of(value) {
+                        Some(x) if value.type_of() == Some(rule.ty) => v.add_bits(x),
+                        _ => v.add_key(value.to_key(&program.schema)),
+                    },
+                },
+            }
+        }
+        for (n, member) in self.segments.iter_mut().zip(&values.segments) {
+            *n += u64::from(*member);
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: Tally) {
+        self.profiles += other.profiles;
+        for (mine, theirs) in self.tags.iter_mut().zip(other.tags) {
+            match (mine, theirs) {
+                (TagTally::Members(a), TagTally::Members(b)) => *a += b,
+                (TagTally::Values(a), TagTally::Values(b)) => a.merge(b),
+                _ => {}
+            }
+        }
+        for (a, b) in self.segments.iter_mut().zip(other.segments) {
+            *a += b;
+        }
+    }
+
+    /// The counts, with a key per distinct value; `string` gives the text of a string
+    /// code counted by [`ValueTally::add_bits`].
+    pub(crate) fn into_counts(self, program: &Program, string: impl Fn(u64) -> Arc<str>) -> Counts {
+        let tags = self
+            .tags
+            .into_iter()
+            .zip(&program.tags)
+            .map(|(tally, rule)| match tally {
+                TagTally::Members(n) => TagCount::Members(n),
+                TagTally::Values(v) => TagCount::Values(v.into_keys(program, rule.ty, &string)),
+            })
+            .collect();
+        Counts {
+            profiles: self.profiles,
+            tags,
+            segments: self.segments,
+        }
+    }
+}
+
+/// The raw bits of a value that has them (not strings, sets or missing).
+fn bits_of(value: &Value) -> Option<u64> {
+    Some(match *value {
+        Value::Bool(b) => u64::from(b),
+        Value::Int(x) | Value::Time(x) | Value::Duration(x) => x as u64,
+        Value::Float(x) => x.to_bits(),
+        Value::Enum(_, v) => u64::from(v),
+        Value::Missing | Value::Str(_) | Value::StrSet(_) => return None,
+    })
+}
+
+/// The value of type `ty` with raw bits `x` (strings and sets have no bits: missing).
+pub(crate) fn value_of(ty: Type, x: u64) -> Value {
+    match ty {
+        Type::Bool => Value::Bool(x & 1 == 1),
+        Type::Int => Value::Int(x as i64),
+        Type::Float => Value::Float(f64::from_bits(x)),
+        Type::Time => Value::Time(x as i64),
+        Type::Duration => Value::Duration(x as i64),
+        Type::Enum(e) => Value::Enum(EnumId(e.0), x as u32),
+        Type::Str | Type::StrSet => Value::Missing,
+    }
+}
+
+/// A multiplicative hash for `u64` keys: raw values are not adversarial, and SipHash
+/// per profile would cost more than evaluating some tags.
+#[derive(Default)]
+pub(crate) struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let h = (self.0 ^ x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+}
