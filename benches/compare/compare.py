@@ -147,14 +147,13 @@ def main():
     n = corral.hello["profiles"]
 
     # Rounds interleave the two sides, so both see the same machine load (it is shared).
-    loads = {"corral": [corral.hello["load_s"]]}
+    loads = {}
     evals = {}
     answers = {}
     for r in range(a.reps):
         print(f"round {r + 1}/{a.reps}: loads ...", file=sys.stderr)
-        if r > 0:
-            loads["corral"].append(corral.ask("load")["load_s"])
         for t in threads:
+            loads.setdefault(f"corral/{t}", []).append(corral.ask(f"load {t}")["load_s"])
             loads.setdefault(f"duckdb/{t}", []).append(duck.load(t))
         print(f"round {r + 1}/{a.reps}: evaluations ...", file=sys.stderr)
         for t in threads:
@@ -195,9 +194,9 @@ def main():
 
     # --- timings -------------------------------------------------------------------
     rows = []
-    corral_load = median(loads["corral"])
-    rows.append(("load Parquet", "corral (1 thread)", corral_load, None))
     for t in threads:
+        corral_load = median(loads[f"corral/{t}"])
+        rows.append(("load Parquet", f"corral, {t} thread(s)", corral_load, None))
         rows.append(("load Parquet", f"DuckDB threads={t}", median(loads[f"duckdb/{t}"]), corral_load))
     for t in threads:
         for e in engines:

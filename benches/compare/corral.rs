@@ -10,7 +10,7 @@
 //! loads the profiles, prints `{"profiles", "compile_s", "load_s"}`, then answers one
 //! JSON line per command read from stdin, so the comparison can interleave corral's
 //! and DuckDB's runs under the same machine load:
-//! * `load`: loads the profiles again: `{"load_s"}`;
+//! * `load THREADS`: loads the profiles again on that many threads: `{"load_s"}`;
 //! * `eval ENGINE THREADS`: counts every tag and segment as `corral eval` does:
 //!   `{"secs", "counts"}`;
 //! * `memory`: the decoded profiles' heap bytes and the process's peak resident memory
@@ -126,9 +126,14 @@ fn serve(rules: &str, profiles_path: &str, engines: Option<&str>) -> Result<(), 
         let line = line.map_err(|e| e.to_string())?;
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["load"] => {
+            ["load", threads] => {
                 drop(std::mem::take(&mut profiles)); // one copy at a time
-                let (loaded, secs) = load()?;
+                // The loader parallelises over row groups on the current rayon pool.
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(number(threads)?)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let (loaded, secs) = pool.install(load)?;
                 profiles = loaded;
                 say(serde_json::json!({ "load_s": secs }))?;
             }
