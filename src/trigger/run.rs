@@ -11,7 +11,7 @@ use crate::value::Value;
 
 use super::clock::{in_quiet, next_local};
 use super::plan::{Op, Plan, TimeSource};
-use super::profile::{event_id, event_row, insert_event, to_profiles};
+use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
 use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
 use super::store::Tx;
 use super::{Action, Delivery, TriggerError};
@@ -142,6 +142,11 @@ impl<'e, 't> Ctx<'e, 't> {
                     self.save(&lp)?;
                 }
             }
+            Timer::Fallback(id) => {
+                if let Some(rec) = self.tx.action(&id)? {
+                    self.fallback(&rec, t)?;
+                }
+            }
             Timer::Daily(i) => {
                 let trigger = i as usize;
                 if let Some(TriggerStart::EveryDay(minute)) =
@@ -175,6 +180,14 @@ impl<'e, 't> Ctx<'e, 't> {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
         let name = self.program.schema.event_def(event).name.clone();
+        let earliest_start = self.earliest_start(&rec)?;
+        prune(
+            &self.program.schema,
+            &self.plan.retention,
+            &mut rec,
+            t,
+            earliest_start,
+        );
         let index = insert_event(&mut rec, obj, at);
         let mut lp = Loaded {
             id: profile.to_string(),
@@ -208,6 +221,21 @@ impl<'e, 't> Ctx<'e, 't> {
         let affected: Vec<usize> = self.plan.watched_by(event).collect();
         self.refresh(&mut lp, affected.into_iter(), t)?;
         self.save(&lp)
+    }
+
+    /// The earliest start of the profile's running instances, when an aggregate
+    /// `since start` needs it to know which events it can still read.
+    fn earliest_start(&self, rec: &ProfileRecord) -> Result<Option<i64>, TriggerError> {
+        if rec.instances.is_empty() || !self.plan.retention.iter().any(|r| r.since_start) {
+            return Ok(None);
+        }
+        let mut earliest: Option<i64> = None;
+        for &id in &rec.instances {
+            if let Some(inst) = self.tx.instance(id)? {
+                earliest = Some(earliest.map_or(inst.start, |e| e.min(inst.start)));
+            }
+        }
+        Ok(earliest)
     }
 
     /// Re-evaluates the given watched segments at `t`, starts `on enter`/`on exit`
@@ -408,19 +436,21 @@ impl<'e, 't> Ctx<'e, 't> {
                     {
                         return self.suspend(inst, release);
                     }
+                    let send = Send {
+                        trigger: trigger_index,
+                        number: inst.number,
+                        step: inst.pc,
+                        attempt: 1,
+                        message,
+                    };
                     if self.under_cap(lp, t) {
                         let chosen = self.first_reachable(lp, channels, 0, t, inst.start);
-                        let send = Send {
-                            trigger: trigger_index,
-                            number: inst.number,
-                            step: inst.pc,
-                            attempt: 1,
-                            message,
-                        };
-                        self.emit(lp, &send, chosen, t)?;
+                        self.emit(lp, &send, Outcome::Channel(chosen), t)?;
                         if chosen.is_some() {
                             lp.rec.sends.push(t);
                         }
+                    } else {
+                        self.emit(lp, &send, Outcome::SkippedByCap, t)?;
                     }
                     inst.pc += 1;
                 }
@@ -466,9 +496,13 @@ impl<'e, 't> Ctx<'e, 't> {
         &mut self,
         lp: &Loaded,
         send: &Send<'_>,
-        channel: Option<(usize, ChannelId)>,
+        outcome: Outcome,
         t: i64,
     ) -> Result<(), TriggerError> {
+        let channel = match outcome {
+            Outcome::Channel(c) => c,
+            Outcome::SkippedByCap => None,
+        };
         let trigger = self
             .program
             .triggers
@@ -496,13 +530,14 @@ impl<'e, 't> Ctx<'e, 't> {
                     .get(c.0 as usize)
                     .map(|ch| ch.name.clone())
             }),
+            skipped: matches!(outcome, Outcome::SkippedByCap).then(|| "cap".to_string()),
         };
         let seq = self.tx.log(&action.id)?;
         let rec = ActionRecord {
-            status: if channel.is_some() {
-                Status::Pending
-            } else {
-                Status::Undeliverable
+            status: match (outcome, channel) {
+                (Outcome::SkippedByCap, _) => Status::Skipped,
+                (_, Some(_)) => Status::Pending,
+                (_, None) => Status::Undeliverable,
             },
             channel_index: channel.map_or(0, |(i, _)| i),
             seq,
@@ -532,6 +567,12 @@ impl<'e, 't> Ctx<'e, 't> {
         if outcome == Delivery::Delivered {
             return Ok(());
         }
+        self.fallback(&rec, t)
+    }
+
+    /// Emits the next attempt of a failed send at `t`, or, when `t` falls in its
+    /// trigger's `quiet` window, schedules it for the window's end.
+    fn fallback(&mut self, rec: &ActionRecord, t: i64) -> Result<(), TriggerError> {
         let a = &rec.action;
         let Some(trigger) = self
             .program
@@ -546,6 +587,13 @@ impl<'e, 't> Ctx<'e, 't> {
         else {
             return Ok(());
         };
+        if let Some(quiet) = self.program.triggers.get(trigger).and_then(|tr| tr.quiet)
+            && in_quiet(&self.plan.zone, quiet, t)
+            && let Some(release) = next_local(&self.plan.zone, quiet.1, t)
+        {
+            self.tx.add_timer(release, &Timer::Fallback(a.id.clone()))?;
+            return Ok(());
+        }
         let Some(lp) = self.load(&a.profile)? else {
             return Ok(());
         };
@@ -557,8 +605,15 @@ impl<'e, 't> Ctx<'e, 't> {
             attempt: a.attempt + 1,
             message,
         };
-        self.emit(&lp, &send, next, t)
+        self.emit(&lp, &send, Outcome::Channel(next), t)
     }
+}
+
+/// What became of a send: the channel chosen (`None`: undeliverable), or skipped.
+#[derive(Copy, Clone)]
+enum Outcome {
+    Channel(Option<(usize, ChannelId)>),
+    SkippedByCap,
 }
 
 /// Which send an action belongs to.
