@@ -23,8 +23,17 @@ use corral::trigger::Engine;
 
 const PROFILES: usize = 10_000;
 const BATCH: usize = 256;
-/// Profiles in the store for the recovery measurement.
+/// Profiles in the store for the recovery measurement, unless
+/// `CORRAL_RECOVERY_PROFILES` says otherwise (e.g. 300000 or 1000000: building the
+/// store takes a while).
 const RECOVERY_PROFILES: usize = 100_000;
+
+fn recovery_profiles() -> usize {
+    std::env::var("CORRAL_RECOVERY_PROFILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RECOVERY_PROFILES)
+}
 
 fn rules() -> RuleSet {
     let mut text = std::fs::read_to_string("examples/triggers.corral").unwrap();
@@ -124,13 +133,19 @@ fn ingest(c: &mut Criterion) {
 }
 
 fn recovery(c: &mut Criterion) {
-    let (mut engine, dir) = engine_with_profiles(RECOVERY_PROFILES);
+    let profiles = recovery_profiles();
+    let built = Instant::now();
+    let (mut engine, dir) = engine_with_profiles(profiles);
     // The first event starts the clock (and takes every profile's baseline): the state
     // a crashed engine leaves behind.
     engine.ingest(&event(0)).unwrap();
     drop(engine);
+    eprintln!(
+        "recovery: built a store of {profiles} profiles in {:?}",
+        built.elapsed()
+    );
     let mut k = 1_000_000usize;
-    let mut group = c.benchmark_group(format!("recovery/{RECOVERY_PROFILES}_profiles"));
+    let mut group = c.benchmark_group(format!("recovery/{profiles}_profiles"));
     group.sample_size(10);
     group.bench_function("open_and_accept_an_event", |b| {
         b.iter(|| {

@@ -1,5 +1,6 @@
 //! The host API: [`Engine`] and its one-transaction [`Batch`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use redb::Database;
@@ -123,8 +124,10 @@ impl Engine {
                 interp: Interpreter::new(&self.program),
                 tx: Tx::open(&tx)?,
                 out: Vec::new(),
+                cache: HashMap::new(),
             };
             let result = f(&mut Batch { ctx: &mut ctx })?;
+            ctx.flush()?;
             (result, ctx.out)
         };
         tx.commit().map_err(store_err)?;
@@ -188,7 +191,7 @@ impl Engine {
                 let clock = b.ctx.clock()?;
                 for r in row..end {
                     let (id, rec) = from_row(schema, profiles, r);
-                    let known = b.ctx.tx.profile(&id)?;
+                    let known = b.ctx.record(&id)?;
                     let is_new = known.is_none();
                     let rec = match known {
                         Some(mut old) => {
@@ -197,7 +200,7 @@ impl Engine {
                         }
                         None => rec,
                     };
-                    b.ctx.tx.put_profile(&id, &rec)?;
+                    b.ctx.put_record(&id, rec)?;
                     if let (true, Some(t)) = (is_new, clock) {
                         b.ctx.baseline(&id, t)?;
                     }

@@ -1,6 +1,8 @@
 //! The engine's work inside one store transaction: firing timers, applying events and
 //! receipts, starting and stepping instances, emitting actions.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
 use crate::data::Profiles;
@@ -15,6 +17,9 @@ use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
 use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
 use super::store::Tx;
 use super::{Action, Delivery, TriggerError};
+
+/// Changed profile records kept decoded in a transaction before they are written.
+const CACHE_LIMIT: usize = 4096;
 
 /// Profiles listed per page when a pass visits all of them.
 const PAGE: usize = 1024;
@@ -33,6 +38,10 @@ pub(crate) struct Ctx<'e, 't> {
     pub interp: Interpreter<'e>,
     pub tx: Tx<'t>,
     pub out: Vec<Action>,
+    /// Profiles changed in this transaction, decoded, written back by [`Ctx::flush`]
+    /// before the commit: a profile met by several inputs of a batch is decoded and
+    /// encoded once.
+    pub cache: HashMap<String, ProfileRecord>,
 }
 
 impl<'e, 't> Ctx<'e, 't> {
@@ -40,8 +49,34 @@ impl<'e, 't> Ctx<'e, 't> {
         self.tx.meta("clock")
     }
 
+    /// A profile's record as of this transaction (changes not yet flushed included).
+    pub fn record(&self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
+        match self.cache.get(id) {
+            Some(rec) => Ok(Some(rec.clone())),
+            None => self.tx.profile(id),
+        }
+    }
+
+    /// Keeps a changed record for [`Ctx::flush`]; writes them all when they are many
+    /// (a pass over every profile), so memory stays bounded.
+    pub fn put_record(&mut self, id: &str, rec: ProfileRecord) -> Result<(), TriggerError> {
+        self.cache.insert(id.to_string(), rec);
+        if self.cache.len() >= CACHE_LIMIT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changed records to the store; called once, before the commit.
+    pub fn flush(&mut self) -> Result<(), TriggerError> {
+        for (id, rec) in std::mem::take(&mut self.cache) {
+            self.tx.put_profile(&id, &rec)?;
+        }
+        Ok(())
+    }
+
     pub fn load(&self, id: &str) -> Result<Option<Loaded>, TriggerError> {
-        let Some(rec) = self.tx.profile(id)? else {
+        let Some(rec) = self.record(id)? else {
             return Ok(None);
         };
         let profiles = to_profiles(&self.program.schema, id, &rec)?;
@@ -52,8 +87,8 @@ impl<'e, 't> Ctx<'e, 't> {
         }))
     }
 
-    fn save(&mut self, lp: &Loaded) -> Result<(), TriggerError> {
-        self.tx.put_profile(&lp.id, &lp.rec)
+    fn save(&mut self, lp: Loaded) -> Result<(), TriggerError> {
+        self.put_record(&lp.id, lp.rec)
     }
 
     fn value(&self, lp: &Loaded, t: i64, start: Option<i64>, expr: ExprId) -> Value {
@@ -116,7 +151,7 @@ impl<'e, 't> Ctx<'e, 't> {
     pub fn baseline(&mut self, id: &str, t: i64) -> Result<(), TriggerError> {
         if let Some(mut lp) = self.load(id)? {
             self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
-            self.save(&lp)?;
+            self.save(lp)?;
         }
         Ok(())
     }
@@ -130,7 +165,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 inst.timer = None;
                 if let Some(mut lp) = self.load(&inst.profile)? {
                     self.step(&mut lp, inst, t)?;
-                    self.save(&lp)?;
+                    self.save(lp)?;
                 } else {
                     self.tx.remove_instance(id)?;
                 }
@@ -139,7 +174,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 if let Some(mut lp) = self.load(&id)? {
                     lp.rec.check = None;
                     self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
-                    self.save(&lp)?;
+                    self.save(lp)?;
                 }
             }
             Timer::Fallback(id) => {
@@ -158,7 +193,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 self.for_each_profile(|ctx, id| {
                     if let Some(mut lp) = ctx.load(id)? {
                         ctx.start(&mut lp, trigger, t)?;
-                        ctx.save(&lp)?;
+                        ctx.save(lp)?;
                     }
                     Ok(())
                 })?;
@@ -176,7 +211,7 @@ impl<'e, 't> Ctx<'e, 't> {
         at: i64,
         t: i64,
     ) -> Result<(), TriggerError> {
-        let Some(mut rec) = self.tx.profile(profile)? else {
+        let Some(mut rec) = self.record(profile)? else {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
         let name = self.program.schema.event_def(event).name.clone();
@@ -220,7 +255,7 @@ impl<'e, 't> Ctx<'e, 't> {
         }
         let affected: Vec<usize> = self.plan.watched_by(event).collect();
         self.refresh(&mut lp, affected.into_iter(), t)?;
-        self.save(&lp)
+        self.save(lp)
     }
 
     /// The earliest start of the profile's running instances, when an aggregate
