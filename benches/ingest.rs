@@ -1,7 +1,7 @@
 //! The trigger runtime with durable state: sustained ingest (events per second, batches
-//! of 256 events per transaction as `corral run` commits them, and one transaction per
-//! event as `Engine::ingest` does), p99 latency per event, and the time to reopen a
-//! store with many profiles and accept the next event.
+//! of 256 events per transaction as `corral run` commits them, of 4096, and one
+//! transaction per event as `Engine::ingest` does), p99 latency per event, and the time
+//! to reopen a store with many profiles and accept the next event.
 //!
 //! The rule set is `examples/triggers.corral` plus two more event triggers: five
 //! triggers (event, enter-segment, daily, and two more on events).
@@ -23,6 +23,7 @@ use corral::trigger::Engine;
 
 const PROFILES: usize = 10_000;
 const BATCH: usize = 256;
+const BIG_BATCH: usize = 4096;
 /// Profiles in the store for the recovery measurement, unless
 /// `CORRAL_RECOVERY_PROFILES` says otherwise (e.g. 300000 or 1000000: building the
 /// store takes a while).
@@ -94,6 +95,23 @@ fn ingest(c: &mut Criterion) {
             let (_, actions) = engine
                 .batch(|batch| {
                     for _ in 0..BATCH {
+                        batch.ingest(&event(k)).unwrap();
+                        k += 1;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            black_box(actions.len())
+        })
+    });
+    // Larger transactions amortise the commit (two fsyncs with quick repair) and write
+    // each dirty page once for more events.
+    group.throughput(Throughput::Elements(BIG_BATCH as u64));
+    group.bench_function("batch_of_4096", |b| {
+        b.iter(|| {
+            let (_, actions) = engine
+                .batch(|batch| {
+                    for _ in 0..BIG_BATCH {
                         batch.ingest(&event(k)).unwrap();
                         k += 1;
                     }
