@@ -1,7 +1,7 @@
 //! The trigger runtime with durable state: sustained ingest (events per second, batches
-//! of 256 events per transaction as `corral run` commits them, and one transaction per
-//! event as `Engine::ingest` does), p99 latency per event, and the time to reopen a
-//! store with many profiles and accept the next event.
+//! of 256 events per transaction as `corral run` commits them, of 4096, and one
+//! transaction per event as `Engine::ingest` does), p99 latency per event, and the time
+//! to reopen a store with many profiles and accept the next event.
 //!
 //! The rule set is `examples/triggers.corral` plus two more event triggers: five
 //! triggers (event, enter-segment, daily, and two more on events).
@@ -23,8 +23,18 @@ use corral::trigger::Engine;
 
 const PROFILES: usize = 10_000;
 const BATCH: usize = 256;
-/// Profiles in the store for the recovery measurement.
+const BIG_BATCH: usize = 4096;
+/// Profiles in the store for the recovery measurement, unless
+/// `CORRAL_RECOVERY_PROFILES` says otherwise (e.g. 300000 or 1000000: building the
+/// store takes a while).
 const RECOVERY_PROFILES: usize = 100_000;
+
+fn recovery_profiles() -> usize {
+    std::env::var("CORRAL_RECOVERY_PROFILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RECOVERY_PROFILES)
+}
 
 fn rules() -> RuleSet {
     let mut text = std::fs::read_to_string("examples/triggers.corral").unwrap();
@@ -94,6 +104,23 @@ fn ingest(c: &mut Criterion) {
             black_box(actions.len())
         })
     });
+    // Larger transactions amortise the commit (two fsyncs with quick repair) and write
+    // each dirty page once for more events.
+    group.throughput(Throughput::Elements(BIG_BATCH as u64));
+    group.bench_function("batch_of_4096", |b| {
+        b.iter(|| {
+            let (_, actions) = engine
+                .batch(|batch| {
+                    for _ in 0..BIG_BATCH {
+                        batch.ingest(&event(k)).unwrap();
+                        k += 1;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            black_box(actions.len())
+        })
+    });
     group.throughput(Throughput::Elements(1));
     group.bench_function("one_transaction_per_event", |b| {
         b.iter(|| {
@@ -124,13 +151,19 @@ fn ingest(c: &mut Criterion) {
 }
 
 fn recovery(c: &mut Criterion) {
-    let (mut engine, dir) = engine_with_profiles(RECOVERY_PROFILES);
+    let profiles = recovery_profiles();
+    let built = Instant::now();
+    let (mut engine, dir) = engine_with_profiles(profiles);
     // The first event starts the clock (and takes every profile's baseline): the state
     // a crashed engine leaves behind.
     engine.ingest(&event(0)).unwrap();
     drop(engine);
+    eprintln!(
+        "recovery: built a store of {profiles} profiles in {:?}",
+        built.elapsed()
+    );
     let mut k = 1_000_000usize;
-    let mut group = c.benchmark_group(format!("recovery/{RECOVERY_PROFILES}_profiles"));
+    let mut group = c.benchmark_group(format!("recovery/{profiles}_profiles"));
     group.sample_size(10);
     group.bench_function("open_and_accept_an_event", |b| {
         b.iter(|| {

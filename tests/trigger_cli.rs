@@ -72,11 +72,26 @@ fn run_prints_the_example_actions_and_a_rerun_continues_without_repeating() {
     ]
     .into();
     for a in &actions {
-        let fields: BTreeSet<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut fields: BTreeSet<&str> =
+            a.as_object().unwrap().keys().map(String::as_str).collect();
+        // A send skipped by the cap says so, and has no channel.
+        if fields.remove("skipped") {
+            assert_eq!(a["skipped"], "cap", "{a}");
+            assert_eq!(a["channel"], Value::Null, "{a}");
+        }
         assert_eq!(fields, keys, "{a}");
     }
+    let capped = actions
+        .iter()
+        .filter(|a| a.get("skipped").is_some())
+        .count();
+    assert!(
+        capped > 0,
+        "the example's cap skips some of u6's daily notes"
+    );
     let summary: Vec<(String, String, Value)> = actions
         .iter()
+        .filter(|a| a.get("skipped").is_none())
         .map(|a| {
             (
                 a["profile"].as_str().unwrap().to_string(),
@@ -330,4 +345,40 @@ fn killed_runs_resumed_converge_to_one_uninterrupted_run() {
     );
     assert!(extra.is_empty(), "extra after {kills} kills: {extra:?}");
     assert_eq!(got, expected);
+}
+
+#[test]
+fn a_state_built_with_other_rules_exits_2_unless_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let state = state.to_str().unwrap();
+    let first = corral(&run_args(state, EVENTS, Some(RECEIPTS)));
+    assert_eq!(first.status.code(), Some(0));
+
+    let text = std::fs::read_to_string(root().join(RULES)).unwrap();
+    let changed = text.replace(
+        "trigger vip_evening {",
+        "trigger welcome {\n  on login\n  send \"hi\" via sms\n}\n\ntrigger vip_evening {",
+    );
+    assert_ne!(changed, text);
+    let rules = dir.path().join("changed.corral");
+    std::fs::write(&rules, changed).unwrap();
+    let rules = rules.to_str().unwrap();
+    let mut args = run_args(state, EVENTS, None);
+    args[1] = rules;
+    let refused = corral(&args);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("different rules"), "{stderr}");
+    assert!(stderr.contains("--migrate"), "{stderr}");
+    assert!(refused.stdout.is_empty());
+
+    args.push("--migrate");
+    let migrated = corral(&args);
+    assert_eq!(
+        migrated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
 }

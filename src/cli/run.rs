@@ -38,6 +38,10 @@ pub struct Args {
     /// Delivery receipts, NDJSON: {"id": ACTION_ID, "outcome": "delivered"|"failed", "at": T}
     #[arg(long, value_name = "FILE")]
     receipts: Option<PathBuf>,
+    /// Accept a state directory built with rules of another layout (other triggers,
+    /// steps or channels) and record it as belonging to these rules
+    #[arg(long)]
+    migrate: bool,
     /// How to print rule diagnostics (on stderr)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -132,10 +136,11 @@ impl Input {
 
 pub fn run(args: Args) -> Outcome {
     let program = report::compile_or_report(&args.rules, args.format)?;
-    let mut engine = Engine::open_program(program, &args.state).map_err(|e| {
-        eprintln!("error: {e}");
-        Failure::Usage
-    })?;
+    let mut engine =
+        Engine::open_program_with(program, &args.state, args.migrate).map_err(|e| {
+            eprintln!("error: {e}");
+            Failure::Usage
+        })?;
     let usage = |e: String| {
         eprintln!("error: {e}");
         Failure::Usage

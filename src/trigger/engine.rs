@@ -1,5 +1,6 @@
 //! The host API: [`Engine`] and its one-transaction [`Batch`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use redb::Database;
@@ -17,6 +18,9 @@ use super::run::{Ctx, event_type};
 use super::state::Status;
 use super::store::{self, Tx, store_err};
 use super::{Action, Delivery, EARLIEST, LATEST, MAX_AHEAD, TriggerError};
+
+/// The meta key of the rules' layout fingerprint ([`Plan::layout_hash`]).
+const RULES_KEY: &str = "rules_layout";
 
 /// Profiles written per transaction when loading.
 const LOAD_CHUNK: usize = 20_000;
@@ -54,11 +58,38 @@ impl Engine {
         Engine::open_program(rules.program().clone(), dir.as_ref())
     }
 
+    /// [`Engine::open`] for a state directory built with rules of another layout
+    /// (see [`TriggerError::RulesChanged`]): the host takes responsibility for the
+    /// stored instances and memberships fitting the new rules, and the state is
+    /// recorded as belonging to them from now on.
+    pub fn open_migrating(rules: &RuleSet, dir: impl AsRef<Path>) -> Result<Engine, TriggerError> {
+        Engine::open_program_with(rules.program().clone(), dir.as_ref(), true)
+    }
+
     /// [`Engine::open`] for a checked program.
     pub(crate) fn open_program(program: Program, dir: &Path) -> Result<Engine, TriggerError> {
+        Engine::open_program_with(program, dir, false)
+    }
+
+    pub(crate) fn open_program_with(
+        program: Program,
+        dir: &Path,
+        migrate: bool,
+    ) -> Result<Engine, TriggerError> {
         let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
         let db = store::open(dir)?;
-        Ok(Engine { program, plan, db })
+        let mut engine = Engine { program, plan, db };
+        let hash = engine.plan.layout_hash(&engine.program);
+        match engine.read(|tx| tx.meta(RULES_KEY))? {
+            Some(stored) if stored == hash => {}
+            Some(_) if !migrate => {
+                return Err(TriggerError::RulesChanged(dir.display().to_string()));
+            }
+            _ => {
+                engine.batch(|b| b.ctx.tx.set_meta(RULES_KEY, hash))?;
+            }
+        }
+        Ok(engine)
     }
 
     /// An engine whose state is in memory only (lost when it is dropped).
@@ -93,8 +124,10 @@ impl Engine {
                 interp: Interpreter::new(&self.program),
                 tx: Tx::open(&tx)?,
                 out: Vec::new(),
+                cache: HashMap::new(),
             };
             let result = f(&mut Batch { ctx: &mut ctx })?;
+            ctx.flush()?;
             (result, ctx.out)
         };
         tx.commit().map_err(store_err)?;
@@ -158,7 +191,7 @@ impl Engine {
                 let clock = b.ctx.clock()?;
                 for r in row..end {
                     let (id, rec) = from_row(schema, profiles, r);
-                    let known = b.ctx.tx.profile(&id)?;
+                    let known = b.ctx.record(&id)?;
                     let is_new = known.is_none();
                     let rec = match known {
                         Some(mut old) => {
@@ -167,7 +200,7 @@ impl Engine {
                         }
                         None => rec,
                     };
-                    b.ctx.tx.put_profile(&id, &rec)?;
+                    b.ctx.put_record(&id, rec)?;
                     if let (true, Some(t)) = (is_new, clock) {
                         b.ctx.baseline(&id, t)?;
                     }
@@ -225,6 +258,17 @@ impl Engine {
             }
             Ok(out)
         })
+    }
+
+    /// How many events the store keeps for a profile (`None` if it is unknown).
+    #[cfg(test)]
+    pub(crate) fn stored_events(&self, id: &str) -> Result<Option<usize>, TriggerError> {
+        self.read(|tx| Ok(tx.profile(id)?.map(|rec| rec.events.len())))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     /// Runs `f` over the tables and discards the transaction.

@@ -60,15 +60,20 @@ pub struct Action {
     /// 1 for the first channel tried, one more for each fallback after a failure.
     pub attempt: u32,
     pub message: String,
-    /// `None` when no channel can reach the profile: the step is undeliverable.
+    /// `None` when no channel can reach the profile (the step is undeliverable) or
+    /// when the send was skipped.
     pub channel: Option<String>,
+    /// Why the send was not made, when it was skipped: `"cap"` for the top-level
+    /// `limit N per D`.
+    pub skipped: Option<String>,
 }
 
 impl Action {
     /// The NDJSON form `corral run` prints:
-    /// `{"id", "at", "profile", "trigger", "step", "message", "channel"}`.
+    /// `{"id", "at", "profile", "trigger", "step", "message", "channel"}`, plus
+    /// `"skipped": "cap"` for a send the top-level cap skipped.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "id": self.id,
             "at": crate::time::format_rfc3339(self.at),
             "profile": self.profile,
@@ -76,7 +81,11 @@ impl Action {
             "step": self.step,
             "message": self.message,
             "channel": self.channel,
-        })
+        });
+        if let (Some(why), Some(obj)) = (&self.skipped, json.as_object_mut()) {
+            obj.insert("skipped".into(), why.clone().into());
+        }
+        json
     }
 }
 
@@ -99,6 +108,12 @@ pub enum TriggerError {
     /// The rule set cannot run (e.g. an unknown time zone).
     #[error("{0}")]
     Rules(String),
+    /// The state directory was built with rules of another layout (triggers, steps,
+    /// channels, watched segments or event types differ).
+    #[error(
+        "the state in `{0}` was built with different rules (its triggers, steps, channels, watched segments or event types differ); use a new state directory, or migrate it explicitly (`corral run --migrate`, `Engine::open_migrating`)"
+    )]
+    RulesChanged(String),
     #[error("bad event: {0}")]
     BadEvent(String),
     #[error("bad receipt: {0}")]

@@ -66,6 +66,107 @@ pub struct Plan {
     pub watched: Vec<Watched>,
     /// Local clock zone for `quiet` and `every day at`.
     pub zone: jiff::tz::TimeZone,
+    /// How long stored events of each type (indexed by `EventId`) stay readable.
+    pub retention: Vec<Retention>,
+}
+
+/// Which stored events of one type some expression of the rule set can still read at
+/// or after processing time `t` (the clock only moves forward).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Retention {
+    /// An aggregate reads every event (no window, or `since` a time other than `start`).
+    pub all: bool,
+    /// The longest constant `within` window: events with `at > t - within` count.
+    pub within: i64,
+    /// An aggregate `since start`: events at or after a running instance's start count
+    /// (a new instance starts at `t` or later).
+    pub since_start: bool,
+}
+
+impl Retention {
+    /// Whether an event at `at` may still be read, at processing time `t`, by a profile
+    /// whose earliest running instance started at `earliest_start`.
+    pub fn keeps(&self, at: i64, t: i64, earliest_start: Option<i64>) -> bool {
+        if self.all || at > t.saturating_sub(self.within) {
+            return true;
+        }
+        self.since_start && at >= earliest_start.map_or(t, |s| s.min(t))
+    }
+}
+
+impl Plan {
+    /// A fingerprint of what the store's records refer to by position or name: the
+    /// triggers (names, start kinds and flattened steps), channels, watched segments
+    /// and event types. A state directory records the fingerprint of the rules that
+    /// built it; conditions can change without changing it.
+    pub fn layout_hash(&self, program: &Program) -> i64 {
+        use std::fmt::Write;
+        let mut text = String::new();
+        for (t, ops) in program.triggers.iter().zip(&self.ops) {
+            let start = match t.start {
+                TriggerStart::Event { event, .. } => format!("on {}", event.0),
+                TriggerStart::Enter(s) => format!("enter {}", s.0),
+                TriggerStart::Exit(s) => format!("exit {}", s.0),
+                TriggerStart::EveryDay(m) => format!("daily {m}"),
+            };
+            let _ = write!(text, "trigger {} {start}:", t.name);
+            for op in ops {
+                let _ = match op {
+                    Op::Send { message, channels } => {
+                        write!(text, "send {message:?} {channels:?};")
+                    }
+                    Op::Wait(d) => write!(text, "wait {d};"),
+                    Op::Branch { otherwise, .. } => write!(text, "if {otherwise};"),
+                    Op::Jump(to) => write!(text, "jump {to};"),
+                };
+            }
+            text.push('\n');
+        }
+        for c in &program.channels {
+            let _ = writeln!(text, "channel {}", c.name);
+        }
+        for w in &self.watched {
+            let _ = writeln!(text, "watch {}", w.segment.0);
+        }
+        for e in &program.schema.events {
+            let _ = writeln!(text, "event {}", e.name);
+        }
+        // FNV-1a: stable across builds and platforms, unlike std's hasher.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        hash as i64
+    }
+}
+
+/// The retention of every event type, from every aggregate in the program (tags,
+/// segments, triggers, channels and tests alike).
+fn retention(program: &Program) -> Vec<Retention> {
+    let mut out = vec![Retention::default(); program.schema.events.len()];
+    let const_duration = |id: ExprId| match program.exprs.get(id.0 as usize).map(|e| &e.kind) {
+        Some(ExprKind::Const(Value::Duration(d))) => Some(*d),
+        _ => None,
+    };
+    for expr in &program.exprs {
+        let ExprKind::Aggregate(agg) = &expr.kind else {
+            continue;
+        };
+        let Some(r) = out.get_mut(agg.event.0 as usize) else {
+            continue;
+        };
+        match agg.window {
+            Window::All => r.all = true,
+            Window::Within(d) => match const_duration(d) {
+                Some(d) => r.within = r.within.max(d),
+                None => r.all = true,
+            },
+            Window::Since(s) => match program.exprs.get(s.0 as usize).map(|e| &e.kind) {
+                Some(ExprKind::Start) => r.since_start = true,
+                _ => r.all = true,
+            },
+        }
+    }
+    out
 }
 
 impl Plan {
@@ -109,7 +210,13 @@ impl Plan {
                 }
             })
             .collect();
-        Ok(Plan { ops, watched, zone })
+        let retention = retention(program);
+        Ok(Plan {
+            ops,
+            watched,
+            zone,
+            retention,
+        })
     }
 
     /// Indexes into `watched` of the segments that an event of type `event` can change.

@@ -7,6 +7,7 @@ use crate::data::{Column, ColumnValues, DataError, JsonReader, Profiles, Profile
 use crate::schema::{EventId, Schema, Type};
 use crate::time::format_rfc3339;
 
+use super::plan::Retention;
 use super::state::ProfileRecord;
 
 /// The record as a one-row [`Profiles`] (row 0) for the interpreter.
@@ -30,6 +31,41 @@ pub(crate) fn insert_event(rec: &mut ProfileRecord, event: Json, at: i64) -> usi
     rec.events.insert(i, event);
     rec.event_times.insert(i, at);
     i
+}
+
+/// Drops the stored events no expression can read any more at processing time `t`
+/// (see [`Retention`]), so a profile's record stays as small as its rules allow.
+pub(crate) fn prune(
+    schema: &Schema,
+    retention: &[Retention],
+    rec: &mut ProfileRecord,
+    t: i64,
+    earliest_start: Option<i64>,
+) {
+    let keeps = |event: &Json, at: i64| {
+        let r = event
+            .get("type")
+            .and_then(Json::as_str)
+            .and_then(|name| event_id(schema, name))
+            .and_then(|e| retention.get(e.0 as usize));
+        // An event of no known type is kept: nothing here can tell it is unread.
+        r.is_none_or(|r| r.keeps(at, t, earliest_start))
+    };
+    if rec
+        .events
+        .iter()
+        .zip(&rec.event_times)
+        .all(|(e, &at)| keeps(e, at))
+    {
+        return;
+    }
+    let (events, times): (Vec<Json>, Vec<i64>) = std::mem::take(&mut rec.events)
+        .into_iter()
+        .zip(std::mem::take(&mut rec.event_times))
+        .filter(|(e, at)| keeps(e, *at))
+        .unzip();
+    rec.events = events;
+    rec.event_times = times;
 }
 
 /// The row, within its type's table of a one-row [`Profiles`], of the stored event at

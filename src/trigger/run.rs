@@ -1,6 +1,8 @@
 //! The engine's work inside one store transaction: firing timers, applying events and
 //! receipts, starting and stepping instances, emitting actions.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
 use crate::data::Profiles;
@@ -11,10 +13,13 @@ use crate::value::Value;
 
 use super::clock::{in_quiet, next_local};
 use super::plan::{Op, Plan, TimeSource};
-use super::profile::{event_id, event_row, insert_event, to_profiles};
+use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
 use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
 use super::store::Tx;
 use super::{Action, Delivery, TriggerError};
+
+/// Changed profile records kept decoded in a transaction before they are written.
+const CACHE_LIMIT: usize = 4096;
 
 /// Profiles listed per page when a pass visits all of them.
 const PAGE: usize = 1024;
@@ -33,6 +38,10 @@ pub(crate) struct Ctx<'e, 't> {
     pub interp: Interpreter<'e>,
     pub tx: Tx<'t>,
     pub out: Vec<Action>,
+    /// Profiles changed in this transaction, decoded, written back by [`Ctx::flush`]
+    /// before the commit: a profile met by several inputs of a batch is decoded and
+    /// encoded once.
+    pub cache: HashMap<String, ProfileRecord>,
 }
 
 impl<'e, 't> Ctx<'e, 't> {
@@ -40,8 +49,34 @@ impl<'e, 't> Ctx<'e, 't> {
         self.tx.meta("clock")
     }
 
+    /// A profile's record as of this transaction (changes not yet flushed included).
+    pub fn record(&self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
+        match self.cache.get(id) {
+            Some(rec) => Ok(Some(rec.clone())),
+            None => self.tx.profile(id),
+        }
+    }
+
+    /// Keeps a changed record for [`Ctx::flush`]; writes them all when they are many
+    /// (a pass over every profile), so memory stays bounded.
+    pub fn put_record(&mut self, id: &str, rec: ProfileRecord) -> Result<(), TriggerError> {
+        self.cache.insert(id.to_string(), rec);
+        if self.cache.len() >= CACHE_LIMIT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changed records to the store; called once, before the commit.
+    pub fn flush(&mut self) -> Result<(), TriggerError> {
+        for (id, rec) in std::mem::take(&mut self.cache) {
+            self.tx.put_profile(&id, &rec)?;
+        }
+        Ok(())
+    }
+
     pub fn load(&self, id: &str) -> Result<Option<Loaded>, TriggerError> {
-        let Some(rec) = self.tx.profile(id)? else {
+        let Some(rec) = self.record(id)? else {
             return Ok(None);
         };
         let profiles = to_profiles(&self.program.schema, id, &rec)?;
@@ -52,8 +87,8 @@ impl<'e, 't> Ctx<'e, 't> {
         }))
     }
 
-    fn save(&mut self, lp: &Loaded) -> Result<(), TriggerError> {
-        self.tx.put_profile(&lp.id, &lp.rec)
+    fn save(&mut self, lp: Loaded) -> Result<(), TriggerError> {
+        self.put_record(&lp.id, lp.rec)
     }
 
     fn value(&self, lp: &Loaded, t: i64, start: Option<i64>, expr: ExprId) -> Value {
@@ -116,7 +151,7 @@ impl<'e, 't> Ctx<'e, 't> {
     pub fn baseline(&mut self, id: &str, t: i64) -> Result<(), TriggerError> {
         if let Some(mut lp) = self.load(id)? {
             self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
-            self.save(&lp)?;
+            self.save(lp)?;
         }
         Ok(())
     }
@@ -130,7 +165,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 inst.timer = None;
                 if let Some(mut lp) = self.load(&inst.profile)? {
                     self.step(&mut lp, inst, t)?;
-                    self.save(&lp)?;
+                    self.save(lp)?;
                 } else {
                     self.tx.remove_instance(id)?;
                 }
@@ -139,7 +174,12 @@ impl<'e, 't> Ctx<'e, 't> {
                 if let Some(mut lp) = self.load(&id)? {
                     lp.rec.check = None;
                     self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
-                    self.save(&lp)?;
+                    self.save(lp)?;
+                }
+            }
+            Timer::Fallback(id) => {
+                if let Some(rec) = self.tx.action(&id)? {
+                    self.fallback(&rec, t)?;
                 }
             }
             Timer::Daily(i) => {
@@ -153,7 +193,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 self.for_each_profile(|ctx, id| {
                     if let Some(mut lp) = ctx.load(id)? {
                         ctx.start(&mut lp, trigger, t)?;
-                        ctx.save(&lp)?;
+                        ctx.save(lp)?;
                     }
                     Ok(())
                 })?;
@@ -171,10 +211,18 @@ impl<'e, 't> Ctx<'e, 't> {
         at: i64,
         t: i64,
     ) -> Result<(), TriggerError> {
-        let Some(mut rec) = self.tx.profile(profile)? else {
+        let Some(mut rec) = self.record(profile)? else {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
         let name = self.program.schema.event_def(event).name.clone();
+        let earliest_start = self.earliest_start(&rec)?;
+        prune(
+            &self.program.schema,
+            &self.plan.retention,
+            &mut rec,
+            t,
+            earliest_start,
+        );
         let index = insert_event(&mut rec, obj, at);
         let mut lp = Loaded {
             id: profile.to_string(),
@@ -207,7 +255,22 @@ impl<'e, 't> Ctx<'e, 't> {
         }
         let affected: Vec<usize> = self.plan.watched_by(event).collect();
         self.refresh(&mut lp, affected.into_iter(), t)?;
-        self.save(&lp)
+        self.save(lp)
+    }
+
+    /// The earliest start of the profile's running instances, when an aggregate
+    /// `since start` needs it to know which events it can still read.
+    fn earliest_start(&self, rec: &ProfileRecord) -> Result<Option<i64>, TriggerError> {
+        if rec.instances.is_empty() || !self.plan.retention.iter().any(|r| r.since_start) {
+            return Ok(None);
+        }
+        let mut earliest: Option<i64> = None;
+        for &id in &rec.instances {
+            if let Some(inst) = self.tx.instance(id)? {
+                earliest = Some(earliest.map_or(inst.start, |e| e.min(inst.start)));
+            }
+        }
+        Ok(earliest)
     }
 
     /// Re-evaluates the given watched segments at `t`, starts `on enter`/`on exit`
@@ -408,19 +471,21 @@ impl<'e, 't> Ctx<'e, 't> {
                     {
                         return self.suspend(inst, release);
                     }
+                    let send = Send {
+                        trigger: trigger_index,
+                        number: inst.number,
+                        step: inst.pc,
+                        attempt: 1,
+                        message,
+                    };
                     if self.under_cap(lp, t) {
                         let chosen = self.first_reachable(lp, channels, 0, t, inst.start);
-                        let send = Send {
-                            trigger: trigger_index,
-                            number: inst.number,
-                            step: inst.pc,
-                            attempt: 1,
-                            message,
-                        };
-                        self.emit(lp, &send, chosen, t)?;
+                        self.emit(lp, &send, Outcome::Channel(chosen), t)?;
                         if chosen.is_some() {
                             lp.rec.sends.push(t);
                         }
+                    } else {
+                        self.emit(lp, &send, Outcome::SkippedByCap, t)?;
                     }
                     inst.pc += 1;
                 }
@@ -466,9 +531,13 @@ impl<'e, 't> Ctx<'e, 't> {
         &mut self,
         lp: &Loaded,
         send: &Send<'_>,
-        channel: Option<(usize, ChannelId)>,
+        outcome: Outcome,
         t: i64,
     ) -> Result<(), TriggerError> {
+        let channel = match outcome {
+            Outcome::Channel(c) => c,
+            Outcome::SkippedByCap => None,
+        };
         let trigger = self
             .program
             .triggers
@@ -496,13 +565,14 @@ impl<'e, 't> Ctx<'e, 't> {
                     .get(c.0 as usize)
                     .map(|ch| ch.name.clone())
             }),
+            skipped: matches!(outcome, Outcome::SkippedByCap).then(|| "cap".to_string()),
         };
         let seq = self.tx.log(&action.id)?;
         let rec = ActionRecord {
-            status: if channel.is_some() {
-                Status::Pending
-            } else {
-                Status::Undeliverable
+            status: match (outcome, channel) {
+                (Outcome::SkippedByCap, _) => Status::Skipped,
+                (_, Some(_)) => Status::Pending,
+                (_, None) => Status::Undeliverable,
             },
             channel_index: channel.map_or(0, |(i, _)| i),
             seq,
@@ -532,6 +602,12 @@ impl<'e, 't> Ctx<'e, 't> {
         if outcome == Delivery::Delivered {
             return Ok(());
         }
+        self.fallback(&rec, t)
+    }
+
+    /// Emits the next attempt of a failed send at `t`, or, when `t` falls in its
+    /// trigger's `quiet` window, schedules it for the window's end.
+    fn fallback(&mut self, rec: &ActionRecord, t: i64) -> Result<(), TriggerError> {
         let a = &rec.action;
         let Some(trigger) = self
             .program
@@ -546,6 +622,13 @@ impl<'e, 't> Ctx<'e, 't> {
         else {
             return Ok(());
         };
+        if let Some(quiet) = self.program.triggers.get(trigger).and_then(|tr| tr.quiet)
+            && in_quiet(&self.plan.zone, quiet, t)
+            && let Some(release) = next_local(&self.plan.zone, quiet.1, t)
+        {
+            self.tx.add_timer(release, &Timer::Fallback(a.id.clone()))?;
+            return Ok(());
+        }
         let Some(lp) = self.load(&a.profile)? else {
             return Ok(());
         };
@@ -557,8 +640,15 @@ impl<'e, 't> Ctx<'e, 't> {
             attempt: a.attempt + 1,
             message,
         };
-        self.emit(&lp, &send, next, t)
+        self.emit(&lp, &send, Outcome::Channel(next), t)
     }
+}
+
+/// What became of a send: the channel chosen (`None`: undeliverable), or skipped.
+#[derive(Copy, Clone)]
+enum Outcome {
+    Channel(Option<(usize, ChannelId)>),
+    SkippedByCap,
 }
 
 /// Which send an action belongs to.

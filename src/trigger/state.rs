@@ -49,6 +49,8 @@ pub enum Timer {
     Check(String),
     /// Run an `every day at` trigger (by index) over all profiles.
     Daily(u32),
+    /// Send the fallback of a failed action (by id), held by its trigger's `quiet`.
+    Fallback(String),
 }
 
 /// A running trigger instance.
@@ -76,6 +78,8 @@ pub enum Status {
     Failed,
     /// No channel could reach the profile.
     Undeliverable,
+    /// Not sent: the top-level cap was reached.
+    Skipped,
 }
 
 /// An action as emitted, with what the engine needs to fall back on failure.

@@ -491,19 +491,33 @@ trigger b {
         .unwrap();
     assert_eq!(
         brief(&out),
-        [send("from_a", Some("sms"), "2026-11-01T10:00:00Z")]
+        [
+            send("from_a", Some("sms"), "2026-11-01T10:00:00Z"),
+            send("from_b", None, "2026-11-01T10:00:00Z"),
+        ]
     );
-    assert!(
-        f.engine
-            .ingest(&ev("u", "login", "2026-11-07T10:00:00Z"))
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(out[1].skipped.as_deref(), Some("cap"));
+    // Over the cap: both sends are skipped, and each leaves a record.
+    let skipped = f
+        .engine
+        .ingest(&ev("u", "login", "2026-11-07T10:00:00Z"))
+        .unwrap();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    for a in &skipped {
+        assert_eq!(a.skipped.as_deref(), Some("cap"), "{a:?}");
+        assert_eq!(a.channel, None);
+        assert_eq!(a.to_json()["skipped"], "cap");
+        let (_, status) = f.engine.action(&a.id).unwrap().unwrap();
+        assert_eq!(status, super::Status::Skipped);
+    }
+    assert_eq!(skipped[0].id, "a:2:0:1:u");
     let out = f
         .engine
         .ingest(&ev("u", "login", "2026-11-08T10:00:00Z"))
         .unwrap();
-    assert_eq!(out.len(), 1);
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0].channel.as_deref(), Some("sms"));
+    assert_eq!(out[1].skipped.as_deref(), Some("cap"));
 }
 
 #[test]
@@ -746,4 +760,181 @@ fn timeline_tests_print_back_to_what_parses_to_the_same_tree() {
         "{printed}"
     );
     assert_eq!(parse(&printed), module);
+}
+
+#[test]
+fn a_fallback_after_a_failure_in_quiet_hours_is_held_until_the_window_ends() {
+    let mut f = engine(CART, &[follower("u1")]);
+    let first = f
+        .engine
+        .ingest(&ev("u1", "add_cart", "2026-11-20T21:00:00Z"))
+        .unwrap();
+    assert_eq!(
+        brief(&first),
+        [send(
+            "cart_coupon",
+            Some("wechat_template"),
+            "2026-11-20T21:00:00Z"
+        )]
+    );
+    // The failure arrives at 23:00, inside `quiet 22:00..08:00`: nothing goes out now.
+    let held = f
+        .engine
+        .report(&first[0].id, Delivery::Failed, t("2026-11-20T23:00:00Z"))
+        .unwrap();
+    assert!(held.is_empty(), "{held:?}");
+    let (_, status) = f.engine.action(&first[0].id).unwrap().unwrap();
+    assert_eq!(status, super::Status::Failed);
+    let out = f.engine.advance_to(t("2026-11-21T09:00:00Z")).unwrap();
+    assert_eq!(
+        brief(&out),
+        [send("cart_coupon", Some("wecom"), "2026-11-21T08:00:00Z")]
+    );
+    assert_eq!(out[0].id, "cart_rescue:1:0:2:u1");
+    // The held fallback is an emitted action like any other: it is in the log.
+    let logged: Vec<String> = f
+        .engine
+        .actions_after(0)
+        .unwrap()
+        .into_iter()
+        .map(|(_, a)| a.id)
+        .collect();
+    assert_eq!(logged, ["cart_rescue:1:0:1:u1", "cart_rescue:1:0:2:u1"]);
+}
+
+#[test]
+fn a_held_fallback_survives_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = RuleSet::from_source("r.corral", &format!("{BASE}\n{CART}")).unwrap();
+    {
+        let mut engine = Engine::open(&rules, dir.path()).unwrap();
+        engine.add_profiles_json(&[follower("u1")]).unwrap();
+        let first = engine
+            .ingest(&ev("u1", "add_cart", "2026-11-20T21:00:00Z"))
+            .unwrap();
+        let held = engine
+            .report(&first[0].id, Delivery::Failed, t("2026-11-20T23:30:00Z"))
+            .unwrap();
+        assert!(held.is_empty());
+    }
+    let mut engine = Engine::open(&rules, dir.path()).unwrap();
+    let out = engine.advance_to(t("2026-11-21T08:00:00Z")).unwrap();
+    assert_eq!(
+        brief(&out),
+        [send("cart_coupon", Some("wecom"), "2026-11-21T08:00:00Z")]
+    );
+}
+
+#[test]
+fn a_state_built_with_other_rules_is_refused_unless_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = RuleSet::from_source("r.corral", &format!("{BASE}\n{CART}")).unwrap();
+    drop(Engine::open(&original, dir.path()).unwrap());
+    // Another condition, same layout: the stored state still fits.
+    let reworded = CART.replace(r#"["SKU-1", "SKU-2"]"#, r#"["SKU-9"]"#);
+    let reworded = RuleSet::from_source("r.corral", &format!("{BASE}\n{reworded}")).unwrap();
+    drop(Engine::open(&reworded, dir.path()).unwrap());
+    // One more step: stored positions would mean other steps.
+    let longer = CART.replace(
+        "  wait 3d\n",
+        "  wait 1d\n  send \"nudge\" via sms\n  wait 2d\n",
+    );
+    let longer = RuleSet::from_source("r.corral", &format!("{BASE}\n{longer}")).unwrap();
+    let err = Engine::open(&longer, dir.path()).err().unwrap();
+    assert!(matches!(err, TriggerError::RulesChanged(_)), "{err}");
+    assert!(err.to_string().contains("different rules"), "{err}");
+    assert!(!err.is_bad_input());
+    // Still refused: the refusal changed nothing.
+    assert!(Engine::open(&longer, dir.path()).is_err());
+    // An explicit migration adopts the new rules; the old ones are refused after it.
+    drop(Engine::open_migrating(&longer, dir.path()).unwrap());
+    drop(Engine::open(&longer, dir.path()).unwrap());
+    assert!(matches!(
+        Engine::open(&original, dir.path()),
+        Err(TriggerError::RulesChanged(_))
+    ));
+}
+
+#[test]
+fn a_profile_loaded_after_the_clock_started_already_in_the_segment_has_not_entered_it() {
+    let rules = r#"
+segment silent = since(last_login_at) > 30d
+trigger winback {
+  on enter silent
+  send "winback" via sms
+}
+"#;
+    let mut f = engine(rules, &[json!({"id": "a", "phone": "1"})]);
+    assert!(
+        f.engine
+            .advance_to(t("2026-11-01T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    f.engine
+        .add_profiles_json(&[json!({"id": "late", "phone": "2",
+                                    "last_login_at": "2026-01-01T00:00:00Z"})])
+        .unwrap();
+    assert!(
+        f.engine
+            .advance_to(t("2026-11-15T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn only_events_the_rules_can_still_read_are_kept() {
+    let rules = format!(
+        "{CART}\n{}",
+        r#"
+segment busy = count(login within 1d) >= 2
+trigger busy_day {
+  on enter busy
+  send "busy" via sms
+}
+"#
+    );
+    let mut f = engine(&rules, &[follower("u")]);
+    let schema = f.engine.program().schema.clone();
+    let retention = |name: &str| {
+        let e = super::profile::event_id(&schema, name).unwrap();
+        f.engine.plan().retention[e.0 as usize].clone()
+    };
+    let login = retention("login");
+    assert!(!login.all && !login.since_start);
+    assert_eq!(login.within, DAY);
+    assert!(retention("pay").since_start && !retention("pay").all);
+    assert_eq!(retention("add_cart"), super::plan::Retention::default());
+
+    let count = |f: &Fixture| f.engine.stored_events("u").unwrap().unwrap();
+    for day in 1..=9 {
+        let at = format!("2026-11-0{day}T09:00:00Z");
+        assert!(f.engine.ingest(&ev("u", "login", &at)).unwrap().is_empty());
+        // Only the login inside the one-day window remains (and the new one).
+        assert!(count(&f) <= 2, "day {day}: {}", count(&f));
+    }
+    // The pruned history does not change what the window sees.
+    let out = f
+        .engine
+        .ingest(&ev("u", "login", "2026-11-09T10:00:00Z"))
+        .unwrap();
+    assert_eq!(
+        brief(&out),
+        [send("busy", Some("sms"), "2026-11-09T10:00:00Z")]
+    );
+    // A payment is kept while an instance started before it may read it
+    // (`goal exists(pay since start)`).
+    f.engine
+        .ingest(&ev("u", "add_cart", "2026-11-10T10:00:00Z"))
+        .unwrap();
+    f.engine
+        .ingest(&ev("u", "pay", "2026-11-11T10:00:00Z"))
+        .unwrap();
+    // The goal was reached: no reminder on 11-13.
+    let later = f.engine.advance_to(t("2026-11-20T00:00:00Z")).unwrap();
+    assert!(
+        later.iter().all(|a| a.message != "cart_reminder"),
+        "{later:?}"
+    );
 }

@@ -131,6 +131,10 @@ fn run_steps(
 }
 
 fn matches(program: &Program, expect: &ExpectSend, a: &Action, now: i64) -> bool {
+    // A send the cap skipped was not made.
+    if a.skipped.is_some() {
+        return false;
+    }
     let channel_ok = match expect.via {
         None => true,
         Some(None) => a.channel.is_none(),
