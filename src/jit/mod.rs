@@ -1,6 +1,8 @@
-//! The native backend: the whole checked rule set compiled with Cranelift into one
-//! function that evaluates a morsel of profiles, with the interpreter's meaning (the
-//! differential property tests in `tests/props/jit.rs` hold it to that).
+//! The native backend: the checked rule set compiled with Cranelift into functions
+//! that evaluate a morsel of profiles, one per chunk of rules in rule order so code
+//! generation stays linear in the rule count (`codegen::chunk`), with the
+//! interpreter's meaning (the differential property tests in `tests/props/jit.rs`
+//! hold it to that).
 //!
 //! * [`Compiled::compile`] generates the code once per [`Program`], or reports a
 //!   construct it does not support ([`JitError::Unsupported`]) so the caller can use
@@ -10,7 +12,7 @@
 //!   that fail the check are evaluated by the interpreter (same results).
 //! * `sample` is computed in Rust once per morsel into a bitset (`run`).
 //! * Top-level aggregates over the same event type and window share one pass over the
-//!   profile's events (`codegen::fuse`).
+//!   profile's events (`codegen::fuse`), within a chunk.
 //!
 //! Compiled natively: every expression a checked program's tags and segments contain.
 //! Two operations call back into Rust per evaluation: `contains` whose part is not a

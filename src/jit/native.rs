@@ -1,10 +1,12 @@
-//! The Cranelift module that owns the generated code, and the one call into it.
+//! The Cranelift module that owns the generated code, and the calls into it.
 
 use cranelift_codegen::ir::{AbiParam, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
+
+use std::collections::HashSet;
 
 use crate::ir::{Program, RuleRef};
 
@@ -20,13 +22,14 @@ type WordsFn = extern "C" fn(*const usize, i64, i64);
 
 /// The module and its functions.
 ///
-/// INVARIANT: `func` is the finalized morsel function of `module` and `words` its
-/// finalized word function (either null before finalization; `words` stays null when
-/// no rule is bool logic over bitmaps); they are only called while `module` is alive,
+/// INVARIANT: `funcs` are the finalized morsel functions of `module` (one per chunk,
+/// none before finalization) and `words` its finalized word function (null before
+/// finalization, and when no rule is bool logic over bitmaps); they are only called while `module` is alive,
 /// and `module` is freed only in `drop`.
 pub(crate) struct Native {
     module: Option<JITModule>,
-    func: *const u8,
+    /// One morsel function per chunk of rules, called in order.
+    funcs: Vec<*const u8>,
     words: *const u8,
 }
 
@@ -41,7 +44,7 @@ unsafe impl Sync for Native {}
 impl Drop for Native {
     fn drop(&mut self) {
         if let Some(module) = self.module.take() {
-            // SAFETY: `self` owns the only pointer into the code (`func`), and it dies
+            // SAFETY: `self` owns the only pointers into the code (`funcs`, `words`), and it dies
             // with `self`; no call can be running because we have `&mut self`.
             unsafe { module.free_memory() };
         }
@@ -80,7 +83,7 @@ impl Native {
         // Owned from here on, so every error path below frees what was allocated.
         let mut native = Native {
             module: Some(module),
-            func: std::ptr::null(),
+            funcs: Vec::new(),
             words: std::ptr::null(),
         };
         let Some(module) = native.module.as_mut() else {
@@ -91,22 +94,34 @@ impl Native {
         let mut ctx = module.make_context();
         let mut fbc = FunctionBuilderContext::new();
 
-        for _ in 0..5 {
-            ctx.func.signature.params.push(AbiParam::new(types::I64));
-        }
-        let bitwise = {
+        let bitwise = codegen::words::bitwise_rules(program, order);
+        let bitwise_set: HashSet<RuleRef> = bitwise.iter().copied().collect();
+        let mut earlier: HashSet<RuleRef> = HashSet::new();
+        let mut chunks = Vec::new();
+        for (i, chunk) in codegen::chunk::chunks(program, order, codegen::chunk::CHUNK_NODES)
+            .iter()
+            .enumerate()
+        {
+            for _ in 0..5 {
+                ctx.func.signature.params.push(AbiParam::new(types::I64));
+            }
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            let bitwise = codegen::build(program, order, plan, &mut b)?;
+            codegen::build(program, chunk, &bitwise_set, &earlier, plan, &mut b)?;
             b.finalize(frontend);
-            bitwise
-        };
-        let morsel = module
-            .declare_function("corral_morsel", Linkage::Local, &ctx.func.signature)
-            .map_err(codegen_error)?;
-        module
-            .define_function(morsel, &mut ctx)
-            .map_err(codegen_error)?;
-        module.clear_context(&mut ctx);
+            let id = module
+                .declare_function(
+                    &format!("corral_morsel_{i}"),
+                    Linkage::Local,
+                    &ctx.func.signature,
+                )
+                .map_err(codegen_error)?;
+            module
+                .define_function(id, &mut ctx)
+                .map_err(codegen_error)?;
+            module.clear_context(&mut ctx);
+            chunks.push(id);
+            earlier.extend(chunk.iter().copied());
+        }
 
         let words = if bitwise.is_empty() {
             None
@@ -128,7 +143,10 @@ impl Native {
         };
 
         module.finalize_definitions().map_err(codegen_error)?;
-        native.func = module.get_finalized_function(morsel);
+        native.funcs = chunks
+            .into_iter()
+            .map(|id| module.get_finalized_function(id))
+            .collect();
         if let Some(id) = words {
             native.words = module.get_finalized_function(id);
         }
@@ -140,7 +158,8 @@ impl Native {
         !self.words.is_null()
     }
 
-    /// Runs the morsel function over rows `start..end`.
+    /// Runs the morsel functions (the word function first, when it applies) over rows
+    /// `start..end`.
     ///
     /// # Safety
     ///
@@ -152,30 +171,33 @@ impl Native {
     /// writes the bool-logic rules' words, whole: bits past `end` in the last word may
     /// be set and must be cleared by the caller (`run::clear_tails`).
     pub(crate) unsafe fn call(&self, table: &[usize], start: usize, end: usize, now: i64) {
-        if self.func.is_null() || start >= end {
+        if start >= end {
             return;
         }
         let by_words = self.has_words() && start.is_multiple_of(64);
-        // SAFETY: `func` is the finalized function with signature `MorselFn` (five
-        // i64 parameters in the platform's C convention, no result), and `self.module`
-        // keeps its code alive for the duration of the call.
-        let f: MorselFn = unsafe { std::mem::transmute::<*const u8, MorselFn>(self.func) };
-        f(
-            table.as_ptr(),
-            start as i64,
-            end as i64,
-            now,
-            i64::from(by_words),
-        );
         if by_words {
             // SAFETY: `words` is the finalized function with signature `WordsFn`, kept
             // alive by `self.module`. Words `start / 64 ..` of `(end - start)`
             // rows' worth are within the bound bitmaps (they cover every row, and a
             // bitmap of `n` rows has `n.div_ceil(64)` words), and the output buffers
-            // have a word per 64 rows of the morsel.
+            // have a word per 64 rows of the morsel. It runs first: the morsel
+            // functions of later chunks read the rules it writes.
             let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(self.words) };
             let words = (end - start).div_ceil(64);
             w(table.as_ptr(), (start / 64) as i64, words as i64);
+        }
+        for &func in &self.funcs {
+            // SAFETY: `func` is a finalized function with signature `MorselFn` (five
+            // i64 parameters in the platform's C convention, no result), and
+            // `self.module` keeps its code alive for the duration of the call.
+            let f: MorselFn = unsafe { std::mem::transmute::<*const u8, MorselFn>(func) };
+            f(
+                table.as_ptr(),
+                start as i64,
+                end as i64,
+                now,
+                i64::from(by_words),
+            );
         }
     }
 }

@@ -412,3 +412,72 @@ fn only_bool_logic_agrees_with_the_interpreter() {
         assert_eq!(by_row.eval(row, now), &interp.eval_profile(&data, row, now));
     }
 }
+
+/// A rule set cut into many chunks, each compiled into its own function: later
+/// chunks read every kind of rule (bool, int, float, string, bitwise logic,
+/// segments) from the result buffers that earlier chunks wrote.
+#[test]
+fn rules_split_into_chunks_agree_with_the_interpreter() {
+    use std::fmt::Write;
+    let mut text = String::from(
+        r#"
+profile { id: string, n: int, x: float, s: string, e: enum(A, B, C), ok: bool, tags: set<string>, t: time, d: duration }
+event pay { amount: float, coupon: string, k: int }
+tag b0 = ok
+tag i0 = n
+tag f0 = x
+tag s0 = s
+tag w0 = ok
+segment g0 = b0
+"#,
+    );
+    for i in 1..120 {
+        let p = i - 1;
+        let _ = writeln!(
+            text,
+            "tag b{i} = b{p} and not w{p} or sum(pay.amount within 3d) > {i}.0 or i{p} > {i}\n\
+             tag i{i} = i{p} + count(pay where k > {i}) - {i}\n\
+             tag f{i} = f{p} * 0.5 + avg(pay.amount) + {i}.0\n\
+             tag s{i} = case {{ b{p} => s{p}, i{p} > 0 => \"v{i}\", else => s }}\n\
+             tag m{i} = tags contains s{p} or e == B and b{p}\n\
+             tag w{i} = ok and w{p} or not (w{p} or ok)\n\
+             segment g{i} = g{p} and b{i} or w{i}, s{i} == \"v{i}\", not (f{i} > 3.0)"
+        );
+    }
+    let rules = RuleSet::from_source("chunks.corral", &text).unwrap();
+    let program = rules.program();
+    let order = super::rule_order(program);
+    let chunks = super::codegen::chunk::chunks(program, &order, super::codegen::chunk::CHUNK_NODES);
+    assert!(chunks.len() > 10, "{} chunks", chunks.len());
+    let native = Compiled::compile(program).unwrap();
+    assert!(native.native.has_words());
+    let data = many_profiles(&rules);
+    native.check_profiles(&data).unwrap();
+    let interp = Interpreter::new(program);
+    for now in nows() {
+        let mut seen = 0;
+        native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+            let w = interp.eval_profile(&data, row, now);
+            assert_eq!(v.segments, w.segments, "row {row} now {now}");
+            for (i, tag) in program.tags.iter().enumerate() {
+                assert!(
+                    same(&v.tags[i], &w.tags[i]),
+                    "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
+                    tag.name,
+                    v.tags[i],
+                    w.tags[i]
+                );
+            }
+            seen += 1;
+        });
+        assert_eq!(seen, data.len());
+        // Unaligned starts: the word function does not run, the chunks write every rule.
+        native.eval_batch(&data, 5..70, now, &mut |row, v| {
+            assert_eq!(v.segments, interp.eval_profile(&data, row, now).segments);
+        });
+        assert_eq!(
+            native.count(&data, now, Some(2)),
+            counts_by_key(program, &data, now)
+        );
+    }
+}

@@ -214,10 +214,13 @@ impl Gen<'_, '_> {
     }
 
     fn rule_value(&mut self, rule: RuleRef, ty: Type) -> Result<V, JitError> {
+        let _ = ty;
         let Some(&(xv, okv)) = self.rules.get(&rule) else {
+            if self.earlier.contains(&rule) {
+                return Ok(self.written(rule));
+            }
             return Err(unsupported("a rule used before it is computed"));
         };
-        let _ = ty;
         Ok(V {
             x: self.b.use_var(xv),
             ok: self.b.use_var(okv),

@@ -115,7 +115,7 @@ fn independent(program: &Program, id: ExprId) -> bool {
 }
 
 /// The direct operands of an expression (an aggregate's are handled by callers).
-fn children(kind: &ExprKind, f: &mut impl FnMut(ExprId)) {
+pub(crate) fn children(kind: &ExprKind, f: &mut impl FnMut(ExprId)) {
     match kind {
         ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::ToFloat(x) => f(*x),
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|&x| f(x)),

@@ -1,11 +1,13 @@
-//! Cranelift IR for a whole rule set: one function that loops over a morsel of
-//! profile rows and writes every tag value and segment membership.
+//! Cranelift IR for a rule set: per chunk of rules (`chunk`), one function that loops
+//! over a morsel of profile rows and writes the chunk's tag values and segment
+//! memberships. The runner calls the chunks' functions in order.
 //!
 //! `fn(table: *const usize, start: i64, end: i64, now: i64, skip: i64)`: `table` is
 //! the address table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs
 //! are indexed by `row - start`. With `skip` non-zero the rules that `words` computes
-//! are not written (the word function writes them); their values are still computed
-//! where other rules read them.
+//! are not written (the word function, run first, writes them); their values are
+//! still computed where other rules of the chunk read them. A rule of an earlier chunk
+//! is read from its result buffer.
 //!
 //! Every value is a pair ([`V`]): the data (`i8` for bool, `f64` for float, `i64` for
 //! everything else — string codes, enum variants, times) and an `i8` validity flag.
@@ -14,9 +16,12 @@
 //! side effects.
 
 mod aggregate;
+pub(crate) mod chunk;
 mod expr;
 mod fuse;
 pub(crate) mod words;
+
+use std::collections::HashSet;
 
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -62,24 +67,33 @@ pub(crate) struct Gen<'a, 'b> {
     pub(crate) now: ir::Value,
     /// Fused aggregates' values for the current row (computed at its top).
     pub(crate) fused: std::collections::HashMap<ExprId, V>,
+    /// Rules written by earlier chunks' functions.
+    pub(crate) earlier: &'a HashSet<RuleRef>,
     /// Each rule's value for the current row, once computed.
     pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
 }
 
-/// Emits the body of the morsel function into `b` (whose signature is set); returns
-/// the rules it leaves to the word function (`words::build`) when `skip` is set.
+/// Emits the body of the morsel function of the rules `order` (a chunk, in rule order)
+/// into `b` (whose signature is set). `bitwise` are the rules the word function
+/// (`words::build`) writes when `skip` is set; `earlier` the rules of earlier chunks.
 pub(crate) fn build(
     program: &Program,
     order: &[RuleRef],
+    bitwise: &HashSet<RuleRef>,
+    earlier: &HashSet<RuleRef>,
     plan: &mut Plan,
     b: &mut FunctionBuilder<'_>,
-) -> Result<Vec<RuleRef>, JitError> {
+) -> Result<(), JitError> {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let (table, start, end, now, skip) = (params[0], params[1], params[2], params[3], params[4]);
-    let bitwise = words::bitwise_rules(program, order);
+    let bitwise: Vec<RuleRef> = order
+        .iter()
+        .copied()
+        .filter(|r| bitwise.contains(r))
+        .collect();
     let row_var = b.declare_var(types::I64);
     b.def_var(row_var, start);
     let header = b.create_block();
@@ -106,9 +120,11 @@ pub(crate) fn build(
         row,
         start,
         now,
+        earlier,
         rules: std::collections::HashMap::new(),
         fused: std::collections::HashMap::new(),
     };
+    // Per chunk: an aggregate that rules of two chunks share is computed in each.
     for group in fuse::groups(program, order) {
         let aggs: Vec<_> = group.iter().map(|&(_, agg, ty)| (agg, ty)).collect();
         let values = g.fused(&aggs)?;
@@ -161,7 +177,7 @@ pub(crate) fn build(
     g.b.switch_to_block(exit);
     g.b.ins().return_(&[]);
     g.b.seal_all_blocks();
-    Ok(bitwise)
+    Ok(())
 }
 
 impl Gen<'_, '_> {
@@ -225,6 +241,29 @@ impl Gen<'_, '_> {
         let bit = self.b.ins().ishl(wide, shift);
         let word = self.b.ins().bor(word, bit);
         self.b.ins().store(Self::out_flags(), word, at, 0);
+    }
+
+    /// `rule`'s value for the current row, written by an earlier chunk's function.
+    /// Nothing writes that buffer during this call, so the loads are pure.
+    pub(crate) fn written(&mut self, rule: RuleRef) -> V {
+        let local = self.b.ins().isub(self.row, self.start);
+        let (ty, bits) = match rule {
+            RuleRef::Segment(s) => (Type::Bool, Slot::SegBits(s.0)),
+            RuleRef::Tag(t) => (self.program.tag(t).ty, Slot::TagBits(t.0)),
+        };
+        if ty == Type::Bool {
+            let base = self.addr(bits);
+            let x = self.bit(base, local);
+            return self.present(x);
+        }
+        let RuleRef::Tag(t) = rule else {
+            return self.missing(ty);
+        };
+        let vals = self.addr(Slot::TagVals(t.0));
+        let x = self.load(clif_type(ty), vals, local);
+        let oks = self.addr(Slot::TagOk(t.0));
+        let ok = self.load(types::I8, oks, local);
+        V { x, ok }
     }
 
     fn write(&mut self, rule: RuleRef, ty: Type, v: V, local: ir::Value) {
