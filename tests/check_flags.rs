@@ -2,26 +2,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
+
+use std::process::Output;
+
+use binary::{code, corral};
 
 use serde_json::Value;
 
 /// Two `never_matches` warnings, and nothing else.
 const NEVER: &str = "tests/cases/analysis/never_bool.corral";
 const EQUIVALENT: &str = "tests/cases/analysis/equivalent.corral";
-
-fn corral(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .unwrap()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("terminated by a signal")
-}
 
 /// (code, severity) of each diagnostic printed with `--format json`.
 fn diagnostics(out: &Output) -> Vec<(String, String)> {
@@ -39,7 +31,7 @@ fn diagnostics(out: &Output) -> Vec<(String, String)> {
 
 #[test]
 fn deny_turns_one_warning_into_an_error() {
-    let out = corral(&["check", "--format", "json", NEVER]);
+    let out = corral(["check", "--format", "json", NEVER]);
     assert_eq!(code(&out), 0);
     assert!(
         diagnostics(&out)
@@ -47,20 +39,20 @@ fn deny_turns_one_warning_into_an_error() {
             .all(|(c, s)| c == "corral::check::never_matches" && s == "warning")
     );
     for name in ["never_matches", "corral::check::never_matches"] {
-        let out = corral(&["check", "--format", "json", "--deny", name, NEVER]);
+        let out = corral(["check", "--format", "json", "--deny", name, NEVER]);
         assert_eq!(code(&out), 1, "--deny {name}");
         let found = diagnostics(&out);
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|(_, s)| s == "error"), "{found:?}");
     }
     // Denying another code changes nothing.
-    let out = corral(&["check", "--deny", "reused_salt", NEVER]);
+    let out = corral(["check", "--deny", "reused_salt", NEVER]);
     assert_eq!(code(&out), 0);
 }
 
 #[test]
 fn allow_leaves_a_warning_out() {
-    let out = corral(&[
+    let out = corral([
         "check",
         "--format",
         "json",
@@ -71,7 +63,7 @@ fn allow_leaves_a_warning_out() {
     assert_eq!(code(&out), 0);
     assert!(diagnostics(&out).is_empty());
     // Allowed warnings no longer fail --deny-warnings.
-    let out = corral(&[
+    let out = corral([
         "check",
         "--deny-warnings",
         "--allow",
@@ -79,19 +71,19 @@ fn allow_leaves_a_warning_out() {
         EQUIVALENT,
     ]);
     assert_eq!(code(&out), 0);
-    let out = corral(&["check", "--deny-warnings", EQUIVALENT]);
+    let out = corral(["check", "--deny-warnings", EQUIVALENT]);
     assert_eq!(code(&out), 1);
 }
 
 #[test]
 fn unknown_or_conflicting_codes_are_usage_errors() {
-    let out = corral(&["check", "--deny", "no_such_warning", EQUIVALENT]);
+    let out = corral(["check", "--deny", "no_such_warning", EQUIVALENT]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a warning code"));
     // An error code cannot be allowed.
-    let out = corral(&["check", "--allow", "unknown_name", EQUIVALENT]);
+    let out = corral(["check", "--allow", "unknown_name", EQUIVALENT]);
     assert_eq!(code(&out), 2);
-    let out = corral(&[
+    let out = corral([
         "check",
         "--deny",
         "equivalent_rule",

@@ -3,38 +3,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
+
+use std::process::Output;
+
+use binary::{code, corral, stderr, stdout};
 
 const NOW: &str = "2026-11-22T00:00:00Z";
 const OLD: &str = "tests/data/explain/rules.corral";
 const NEW: &str = "tests/data/explain/rules_new.corral";
 const PROFILES: &str = "tests/data/explain/profiles.ndjson";
 
-fn corral(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .unwrap()
-}
-
 fn diff(extra: &[&str]) -> Output {
     let mut args = vec!["diff", OLD, NEW, "--profiles", PROFILES, "--now", NOW];
     args.extend_from_slice(extra);
     corral(&args)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap()
 }
 
 #[test]
@@ -123,7 +107,7 @@ fn an_unknown_guard_is_a_usage_error() {
 
 #[test]
 fn identical_rule_sets_on_parquet_change_nothing() {
-    let out = corral(&[
+    let out = corral([
         "diff",
         "examples/retail.corral",
         "examples/retail.corral",
@@ -150,20 +134,20 @@ fn rule_errors_in_either_file_stop_it() {
         "profile { id: string, age: int }\ntag adult = agee >= 18\n",
     )
     .unwrap();
-    let out = corral(&["diff", OLD, bad.to_str().unwrap(), "--profiles", PROFILES]);
+    let out = corral(["diff", OLD, bad.to_str().unwrap(), "--profiles", PROFILES]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("agee"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    let out = corral(&["diff", bad.to_str().unwrap(), OLD, "--profiles", PROFILES]);
+    let out = corral(["diff", bad.to_str().unwrap(), OLD, "--profiles", PROFILES]);
     assert_eq!(code(&out), 1);
 }
 
 #[test]
 fn missing_files_are_usage_errors() {
-    let out = corral(&["diff", OLD, "nope.corral", "--profiles", PROFILES]);
+    let out = corral(["diff", OLD, "nope.corral", "--profiles", PROFILES]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("cannot read `nope.corral`"));
-    let out = corral(&["diff", OLD, NEW, "--profiles", "nope.ndjson"]);
+    let out = corral(["diff", OLD, NEW, "--profiles", "nope.ndjson"]);
     assert_eq!(code(&out), 2);
 }
 
@@ -371,7 +355,7 @@ fn a_sample_that_does_not_fit_one_schema_says_which() {
         "profile { id: string, platform: int }\nsegment s = platform > 1\n",
     )
     .unwrap();
-    let out = corral(&["diff", OLD, new.to_str().unwrap(), "--profiles", PROFILES]);
+    let out = corral(["diff", OLD, new.to_str().unwrap(), "--profiles", PROFILES]);
     assert_eq!(code(&out), 1);
     let err = stderr(&out);
     assert!(err.contains("platform"), "{err}");

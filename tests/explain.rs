@@ -4,13 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/binary.rs"]
+mod binary;
+
 // The property tests' generator, of which this file uses a part.
 #[allow(dead_code)]
 #[path = "props/gen.rs"]
 mod r#gen;
 
-use std::path::Path;
 use std::process::{Command, Output};
+
+use binary::{code, corral, stderr, stdout};
 
 use corral::compile::compile_source;
 use corral::data::{LoadOptions, ndjson};
@@ -31,30 +35,10 @@ const NOW: &str = "2026-11-22T00:00:00Z";
 const RULES: &str = "tests/data/explain/rules.corral";
 const PROFILES: &str = "tests/data/explain/profiles.ndjson";
 
-fn corral(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .unwrap()
-}
-
 fn explain(extra: &[&str]) -> Output {
     let mut args = vec!["explain", RULES, "--profiles", PROFILES, "--now", NOW];
     args.extend_from_slice(extra);
     corral(&args)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap()
 }
 
 #[test]
@@ -122,7 +106,7 @@ fn an_unknown_name_is_a_usage_error_with_a_suggestion() {
 
 #[test]
 fn missing_files_are_usage_errors() {
-    let out = corral(&[
+    let out = corral([
         "explain",
         "nope.corral",
         "--profiles",
@@ -132,7 +116,7 @@ fn missing_files_are_usage_errors() {
     ]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("cannot read `nope.corral`"));
-    let out = corral(&["explain", RULES, "--profiles", "nope.ndjson", "--id", "p1"]);
+    let out = corral(["explain", RULES, "--profiles", "nope.ndjson", "--id", "p1"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
 
@@ -145,7 +129,7 @@ fn rule_errors_stop_it() {
         "profile { id: string, age: int }\ntag adult = agee >= 18\n",
     )
     .unwrap();
-    let out = corral(&[
+    let out = corral([
         "explain",
         bad.to_str().unwrap(),
         "--profiles",
@@ -160,7 +144,7 @@ fn rule_errors_stop_it() {
 
 #[test]
 fn reads_parquet_too() {
-    let out = corral(&[
+    let out = corral([
         "explain",
         "examples/retail.corral",
         "--profiles",
