@@ -213,6 +213,22 @@ pub enum CmpOp {
     Ge,
 }
 
+impl CmpOp {
+    /// Whether the comparison holds for operands ordered `ord`; `None` (unordered, as
+    /// with NaN) satisfies only `!=`.
+    pub fn holds(self, ord: Option<std::cmp::Ordering>) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        match self {
+            CmpOp::Eq => ord == Some(Equal),
+            CmpOp::Ne => ord != Some(Equal),
+            CmpOp::Lt => ord == Some(Less),
+            CmpOp::Le => matches!(ord, Some(Less | Equal)),
+            CmpOp::Gt => ord == Some(Greater),
+            CmpOp::Ge => matches!(ord, Some(Greater | Equal)),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Aggregate {
     pub func: AggFunc,

@@ -126,14 +126,7 @@ pub(crate) fn compare(op: CmpOp, lhs: Val<'_>, rhs: Val<'_>) -> bool {
         return false;
     }
     let ord = order(lhs, rhs);
-    match op {
-        CmpOp::Eq => ord == Some(Ordering::Equal),
-        CmpOp::Ne => ord != Some(Ordering::Equal),
-        CmpOp::Lt => ord == Some(Ordering::Less),
-        CmpOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
-        CmpOp::Gt => ord == Some(Ordering::Greater),
-        CmpOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
-    }
+    op.holds(ord)
 }
 
 /// Both present and of the same comparable type.

@@ -555,7 +555,6 @@ fn holds(v: &Value, pred: Pred<'_>) -> bool {
 }
 
 fn compare(op: CmpOp, a: &Value, b: &Value) -> bool {
-    use std::cmp::Ordering;
     let ord = match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Int(x), Value::Int(y))
@@ -566,12 +565,5 @@ fn compare(op: CmpOp, a: &Value, b: &Value) -> bool {
         (Value::Enum(e, x), Value::Enum(f, y)) if e == f => Some(x.cmp(y)),
         _ => return false,
     };
-    match op {
-        CmpOp::Eq => ord == Some(Ordering::Equal),
-        CmpOp::Ne => ord != Some(Ordering::Equal),
-        CmpOp::Lt => ord == Some(Ordering::Less),
-        CmpOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
-        CmpOp::Gt => ord == Some(Ordering::Greater),
-        CmpOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
-    }
+    op.holds(ord)
 }
