@@ -199,33 +199,48 @@ impl<'p> Builder<'p> {
                 self.int_bound(term, true, 1)
             }
             K::Case { arms, default } => {
-                let arms = arms.clone();
-                let mut paths = Vec::new();
-                let mut earlier = Vec::new();
-                for (c, v) in arms {
-                    let c = self.cond(c);
-                    let v = self.cond(v);
-                    let mut path = earlier
-                        .iter()
-                        .map(|e: &F| F::not(e.clone()))
-                        .collect::<Vec<_>>();
-                    path.push(c.clone());
-                    path.push(v);
-                    paths.push(F::and(path));
-                    earlier.push(c);
-                    if self.too_big(&paths) {
-                        return self.opaque(id);
-                    }
-                }
-                if let Some(d) = default {
-                    let mut path = earlier.into_iter().map(F::not).collect::<Vec<_>>();
-                    path.push(self.cond(*d));
-                    paths.push(F::and(path));
-                }
-                F::or(paths)
+                let (arms, default) = (arms.clone(), *default);
+                // With no `else` a bool `case` is missing, which reads false: no path.
+                self.case(
+                    &arms,
+                    |this, v| this.cond(v),
+                    |this| default.map(|d| this.cond(d)),
+                )
+                .unwrap_or_else(|| self.opaque(id))
             }
             _ => self.opaque(id),
         }
+    }
+
+    /// A `case` as the disjunction of its paths: an arm's path is its condition, no
+    /// earlier arm's condition, and `value` of its result; `otherwise` gives the path
+    /// taken when no arm holds (none: no such path). `None` when it grows too big.
+    fn case(
+        &mut self,
+        arms: &[(ExprId, ExprId)],
+        mut value: impl FnMut(&mut Self, ExprId) -> F,
+        otherwise: impl FnOnce(&mut Self) -> Option<F>,
+    ) -> Option<F> {
+        let mut paths = Vec::new();
+        let mut earlier: Vec<F> = Vec::new();
+        for &(c, v) in arms {
+            let c = self.cond(c);
+            let v = value(self, v);
+            let mut path: Vec<F> = earlier.iter().map(|e| F::not(e.clone())).collect();
+            path.push(c.clone());
+            path.push(v);
+            paths.push(F::and(path));
+            earlier.push(c);
+            if self.too_big(&paths) {
+                return None;
+            }
+        }
+        if let Some(last) = otherwise(self) {
+            let mut path: Vec<F> = earlier.into_iter().map(F::not).collect();
+            path.push(last);
+            paths.push(F::and(path));
+        }
+        Some(F::or(paths))
     }
 
     fn too_big(&self, parts: &[F]) -> bool {
@@ -259,33 +274,16 @@ impl<'p> Builder<'p> {
                 F::Const(matches!(pred, Pred::Present(true)))
             }
             K::Case { arms, default } => {
-                let arms = arms.clone();
-                let mut paths = Vec::new();
-                let mut earlier = Vec::new();
-                for (c, v) in arms {
-                    let c = self.cond(c);
-                    let v = self.pred(v, pred);
-                    let mut path = earlier
-                        .iter()
-                        .map(|e: &F| F::not(e.clone()))
-                        .collect::<Vec<_>>();
-                    path.push(c.clone());
-                    path.push(v);
-                    paths.push(F::and(path));
-                    earlier.push(c);
-                    if self.too_big(&paths) {
-                        return self.opaque_pred(subject, pred);
-                    }
-                }
-                let last = match default {
-                    Some(d) => self.pred(*d, pred),
-                    // No arm matched: the value is missing.
-                    None => F::Const(holds(&Value::Missing, pred)),
+                let (arms, default) = (arms.clone(), *default);
+                let last = |this: &mut Self| {
+                    Some(match default {
+                        Some(d) => this.pred(d, pred),
+                        // No arm matched: the value is missing.
+                        None => F::Const(holds(&Value::Missing, pred)),
+                    })
                 };
-                let mut path = earlier.into_iter().map(F::not).collect::<Vec<_>>();
-                path.push(last);
-                paths.push(F::and(path));
-                F::or(paths)
+                self.case(&arms, |this, v| this.pred(v, pred), last)
+                    .unwrap_or_else(|| self.opaque_pred(subject, pred))
             }
             K::ToFloat(inner) if program.expr(*inner).ty == Type::Int => {
                 self.int_as_float(subject, *inner, pred)
