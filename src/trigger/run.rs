@@ -474,6 +474,7 @@ impl<'e, 't> Ctx<'e, 't> {
                     let send = Send {
                         trigger: trigger_index,
                         number: inst.number,
+                        start: inst.start,
                         step: inst.pc,
                         attempt: 1,
                         message,
@@ -576,6 +577,7 @@ impl<'e, 't> Ctx<'e, 't> {
             },
             channel_index: channel.map_or(0, |(i, _)| i),
             seq,
+            start: Some(send.start),
             action,
         };
         self.tx.put_action(&rec)?;
@@ -606,7 +608,9 @@ impl<'e, 't> Ctx<'e, 't> {
     }
 
     /// Emits the next attempt of a failed send at `t`, or, when `t` falls in its
-    /// trigger's `quiet` window, schedules it for the window's end.
+    /// trigger's `quiet` window, schedules it for the window's end. No attempt is made
+    /// once the instance's `goal` holds at `t` (the customer may have paid between the
+    /// failed attempt and its receipt).
     fn fallback(&mut self, rec: &ActionRecord, t: i64) -> Result<(), TriggerError> {
         let a = &rec.action;
         let Some(trigger) = self
@@ -622,7 +626,8 @@ impl<'e, 't> Ctx<'e, 't> {
         else {
             return Ok(());
         };
-        if let Some(quiet) = self.program.triggers.get(trigger).and_then(|tr| tr.quiet)
+        let rules = self.program.triggers.get(trigger);
+        if let Some(quiet) = rules.and_then(|tr| tr.quiet)
             && in_quiet(&self.plan.zone, quiet, t)
             && let Some(release) = next_local(&self.plan.zone, quiet.1, t)
         {
@@ -632,10 +637,20 @@ impl<'e, 't> Ctx<'e, 't> {
         let Some(lp) = self.load(&a.profile)? else {
             return Ok(());
         };
-        let next = self.first_reachable(&lp, channels, rec.channel_index + 1, t, t);
+        // A record from before instance starts were kept: its first attempt is the
+        // closest known start.
+        let start = rec.start.unwrap_or(a.at);
+        if rules
+            .and_then(|tr| tr.goal)
+            .is_some_and(|g| self.holds(&lp, t, Some(start), g))
+        {
+            return Ok(());
+        }
+        let next = self.first_reachable(&lp, channels, rec.channel_index + 1, t, start);
         let send = Send {
             trigger,
             number: a.instance,
+            start,
             step: a.step,
             attempt: a.attempt + 1,
             message,
@@ -655,6 +670,8 @@ enum Outcome {
 struct Send<'a> {
     trigger: usize,
     number: u32,
+    /// The instance's start (`since start` in goals and channel conditions).
+    start: i64,
     step: usize,
     attempt: u32,
     message: &'a str,

@@ -91,4 +91,8 @@ pub struct ActionRecord {
     pub channel_index: usize,
     /// Sequence number in the action log.
     pub seq: u64,
+    /// The start of the instance that made the send: a fallback checks the goal and
+    /// the channels' conditions as of that instance, which may have ended since.
+    #[serde(default)]
+    pub start: Option<i64>,
 }

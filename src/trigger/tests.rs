@@ -938,3 +938,120 @@ trigger busy_day {
         "{later:?}"
     );
 }
+
+/// A one-step SOP: its instance has ended by the time a receipt comes back.
+const ONE_SEND: &str = r#"
+trigger coupon {
+  on add_cart
+  goal exists(pay since start)
+  send "coupon" via wechat_template, sms
+  quiet 22:00..08:00
+}
+"#;
+
+#[test]
+fn a_fallback_is_not_sent_once_the_goal_holds() {
+    let mut f = engine(CART, &[follower("u1")]);
+    let first = f
+        .engine
+        .ingest(&ev("u1", "add_cart", "2026-11-20T10:00:00Z"))
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    // The customer pays before the template message's failure is reported.
+    assert!(
+        f.engine
+            .ingest(&ev("u1", "pay", "2026-11-20T10:30:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    let next = f
+        .engine
+        .report(&first[0].id, Delivery::Failed, t("2026-11-20T11:00:00Z"))
+        .unwrap();
+    assert!(next.is_empty(), "{next:?}");
+    let (_, status) = f.engine.action(&first[0].id).unwrap().unwrap();
+    assert_eq!(status, super::Status::Failed);
+    assert!(
+        f.engine
+            .advance_to(t("2026-12-01T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_goal_is_checked_for_a_fallback_after_its_instance_ended() {
+    let mut f = engine(ONE_SEND, &[follower("paid_later"), follower("never_paid")]);
+    let mut ids = Vec::new();
+    for who in ["paid_later", "never_paid"] {
+        let out = f
+            .engine
+            .ingest(&ev(who, "add_cart", "2026-11-20T10:00:00Z"))
+            .unwrap();
+        assert_eq!(
+            brief(&out),
+            [send(
+                "coupon",
+                Some("wechat_template"),
+                "2026-11-20T10:00:00Z"
+            )]
+        );
+        ids.push(out[0].id.clone());
+    }
+    // A payment dated before the instance started does not reach `pay since start`.
+    assert!(
+        f.engine
+            .ingest(&ev("never_paid", "pay", "2026-11-19T10:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.engine
+            .ingest(&ev("paid_later", "pay", "2026-11-20T10:30:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    let at = t("2026-11-20T11:00:00Z");
+    assert!(
+        f.engine
+            .report(&ids[0], Delivery::Failed, at)
+            .unwrap()
+            .is_empty()
+    );
+    let next = f.engine.report(&ids[1], Delivery::Failed, at).unwrap();
+    assert_eq!(
+        brief(&next),
+        [send("coupon", Some("sms"), "2026-11-20T11:00:00Z")]
+    );
+    assert_eq!(next[0].id, "coupon:1:0:2:never_paid");
+}
+
+#[test]
+fn a_held_fallback_is_dropped_when_the_goal_holds_at_the_window_end() {
+    let mut f = engine(ONE_SEND, &[follower("u1")]);
+    let first = f
+        .engine
+        .ingest(&ev("u1", "add_cart", "2026-11-20T21:00:00Z"))
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    // Failure reported in quiet hours: the fallback waits for 08:00 ...
+    assert!(
+        f.engine
+            .report(&first[0].id, Delivery::Failed, t("2026-11-20T23:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    // ... and the customer pays overnight.
+    assert!(
+        f.engine
+            .ingest(&ev("u1", "pay", "2026-11-21T02:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.engine
+            .advance_to(t("2026-11-22T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+}
