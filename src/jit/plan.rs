@@ -21,6 +21,9 @@ pub(crate) enum Slot {
     EventOffsets(u32),
     /// `at` (`i64`) of an event table.
     EventAt(u32),
+    /// The owning profile row (`u32`) of each event of a table, computed by the bind
+    /// step for tables that column-at-a-time aggregates walk.
+    EventOwner(u32),
     PropValid(u32, u32),
     PropValues(u32, u32),
     /// Code (`i64`) of each string constant, by [`Plan::strings`] index.
@@ -44,6 +47,11 @@ pub(crate) enum Slot {
     /// Per morsel: a bool tag's or a segment's bits.
     TagBits(u32),
     SegBits(u32),
+    /// Per morsel: an aggregate's accumulator, one `u64` or `f64` per row
+    /// (`AccWords`) or one byte per row (`AccBytes`), zeroed; by [`Plan::accumulator`]
+    /// index.
+    AccWords(u32),
+    AccBytes(u32),
 }
 
 impl Slot {
@@ -56,6 +64,8 @@ impl Slot {
                 | Slot::TagOk(_)
                 | Slot::TagBits(_)
                 | Slot::SegBits(_)
+                | Slot::AccWords(_)
+                | Slot::AccBytes(_)
         )
     }
 }
@@ -94,6 +104,8 @@ pub(crate) struct Plan {
     /// `(fraction, salt)` of each `sample`.
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
+    /// Accumulator buffers handed out so far.
+    accumulators: u32,
 }
 
 impl Plan {
@@ -137,6 +149,18 @@ impl Plan {
                 (self.set_sources.len() - 1) as u32
             }
         }
+    }
+
+    /// The table index of a new per-morsel accumulator buffer of one byte per row
+    /// (`bytes`) or one word per row.
+    pub(crate) fn accumulator(&mut self, bytes: bool) -> u32 {
+        let k = self.accumulators;
+        self.accumulators += 1;
+        self.slot(if bytes {
+            Slot::AccBytes(k)
+        } else {
+            Slot::AccWords(k)
+        })
     }
 
     pub(crate) fn sample(&mut self, fraction: f64, salt: &Arc<str>) -> u32 {

@@ -144,7 +144,7 @@ pub(crate) fn run_morsel(
         let words = &mut buffers.words[i];
         words.clear();
         match *slot {
-            Slot::TagVals(_) => words.resize(rows.max(1), 0),
+            Slot::TagVals(_) | Slot::AccWords(_) => words.resize(rows.max(1), 0),
             _ => words.resize(rows.div_ceil(64).max(1), 0),
         }
         if let Slot::Sample(k) = *slot
@@ -157,7 +157,7 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
-        if let Slot::TagOk(_) = *slot {
+        if let Slot::TagOk(_) | Slot::AccBytes(_) = *slot {
             let bytes = &mut buffers.bytes[i];
             bytes.clear();
             bytes.resize(rows.max(1), 0);

@@ -1,9 +1,10 @@
-//! Fusing aggregates: the profile's top-level aggregates over the same event type and
-//! window are computed in one pass over its events, before the rules.
+//! Fusing aggregates: the top-level aggregates over the same event type and window are
+//! computed together, in one pass over the morsel's events of that type before the
+//! row loop (`columns`).
 //!
 //! Only aggregates whose filter and window read no rule (tag or segment), no other
-//! aggregate and no trigger start qualify: they can be computed first, at the top of
-//! the row, without changing any value.
+//! aggregate and no trigger start qualify: they can be computed first, before any
+//! rule, without changing any value.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +29,7 @@ enum Operand {
 /// One fusable aggregate: its expression, the aggregate, its type.
 pub(crate) type Member<'p> = (ExprId, &'p Aggregate, Type);
 
-/// Groups of at least two fusable aggregates.
+/// The fusable aggregates, grouped by event type and window, in order of first use.
 pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Member<'p>>> {
     let mut found: Vec<ExprId> = Vec::new();
     let mut seen = HashSet::new();
@@ -57,10 +58,7 @@ pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Mem
         }
         by_key.entry(key).or_default().push((id, agg, expr.ty));
     }
-    keys.into_iter()
-        .filter_map(|k| by_key.remove(&k))
-        .filter(|g| g.len() > 1)
-        .collect()
+    keys.into_iter().filter_map(|k| by_key.remove(&k)).collect()
 }
 
 fn window_expr(window: Window) -> Option<ExprId> {

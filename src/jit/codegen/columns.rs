@@ -1,0 +1,217 @@
+//! Column-at-a-time aggregates: before the row loop, one loop per fused group
+//! (`fuse::groups`) over every event of the morsel of the group's type. The events of
+//! rows `start..end` are contiguous (`offsets[start]..offsets[end]`), and the bind
+//! step gives each its owning row (`Slot::EventOwner`), so the loop has no exit per
+//! profile: each event is folded into its row's accumulators, kept in per-morsel
+//! buffers (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner). The row loop
+//! then reads a row's accumulators and finishes each aggregate (`agg_finish`).
+//!
+//! The fold is the per-row one (`agg_step`), so the meaning is the same: events are
+//! visited in stored order within each row. The window and the filter are evaluated
+//! with the event's owner as the current row, so they may read profile fields.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
+use cranelift_frontend::Variable;
+
+use crate::ir::{AggFunc, AggTarget, Aggregate, ExprId, Window};
+use crate::jit::JitError;
+use crate::jit::plan::Slot;
+use crate::schema::Type;
+
+use super::aggregate::{AggState, Bounds};
+use super::fuse::Member;
+use super::{Gen, V};
+
+/// One distinct aggregate of a group: its state, where each accumulator lives, and
+/// the expressions that have its value.
+pub(crate) struct Column<'x> {
+    state: AggState<'x>,
+    fields: Vec<Field>,
+    pub(crate) exprs: Vec<ExprId>,
+}
+
+/// An accumulator variable of an [`AggState`] and its per-morsel buffer.
+#[derive(Copy, Clone)]
+struct Field {
+    var: Variable,
+    ty: ir::Type,
+    /// Table index of the buffer (bytes for `i8`, words otherwise).
+    slot: u32,
+    /// Stored negated, so that the zeroed buffer holds the initial value `1`.
+    negated: bool,
+}
+
+/// Aggregates that compute the same value from the same events: the window is the
+/// group's, so the function, the target, the filter and the type decide.
+type Key = (AggFunc, AggTarget, Option<ExprId>, Type);
+
+impl<'x> Gen<'_, '_> {
+    /// Emits one event loop per group over the morsel's rows `start..end` and returns
+    /// the columns, whose values [`Gen::column_value`] reads per row.
+    pub(crate) fn column_pass(
+        &mut self,
+        groups: &[Vec<Member<'x>>],
+        end: ir::Value,
+    ) -> Result<Vec<Column<'x>>, JitError> {
+        let mut all = Vec::new();
+        for group in groups {
+            let Some(&(_, first, _)) = group.first() else {
+                continue;
+            };
+            let mut columns: Vec<Column<'x>> = Vec::new();
+            let mut by_key: HashMap<Key, usize> = HashMap::new();
+            for &(id, agg, ty) in group {
+                let key = (agg.func, agg.target, agg.filter, ty);
+                if let Some(&k) = by_key.get(&key) {
+                    columns[k].exprs.push(id);
+                    continue;
+                }
+                let state = self.agg_init(agg, ty)?;
+                let fields = self.fields(&state);
+                by_key.insert(key, columns.len());
+                columns.push(Column {
+                    state,
+                    fields,
+                    exprs: vec![id],
+                });
+            }
+            self.column_loop(first, &columns, end)?;
+            all.extend(columns);
+        }
+        Ok(all)
+    }
+
+    /// The value of `column` for the current row.
+    pub(crate) fn column_value(&mut self, column: &Column<'_>) -> V {
+        let local = self.b.ins().isub(self.row, self.start);
+        for f in &column.fields {
+            let x = self.acc_load(f, local);
+            self.b.def_var(f.var, x);
+        }
+        self.agg_finish(&column.state)
+    }
+
+    /// The accumulators `agg_step` and `agg_finish` use for this function.
+    fn fields(&mut self, s: &AggState<'_>) -> Vec<Field> {
+        if s.always_missing {
+            return Vec::new();
+        }
+        let float = s.target_ty == Type::Float;
+        let mut vars = vec![(s.acc, s.acc_ty, false)];
+        match s.agg.func {
+            AggFunc::Count | AggFunc::Exists => {}
+            AggFunc::Streak | AggFunc::Avg => vars.push((s.aux, types::I64, false)),
+            AggFunc::Sum if float => vars.push((s.acc_ok, types::I8, true)),
+            AggFunc::Sum => {}
+            AggFunc::Min | AggFunc::Max => {
+                vars.push((s.have, types::I8, false));
+                if float {
+                    vars.push((s.poison, types::I8, false));
+                }
+            }
+            AggFunc::First | AggFunc::Last => {
+                vars.push((s.acc_ok, types::I8, true));
+                vars.push((s.have, types::I8, false));
+                vars.push((s.aux, types::I64, false));
+            }
+        }
+        vars.into_iter()
+            .map(|(var, ty, negated)| Field {
+                var,
+                ty,
+                slot: self.plan.accumulator(ty == types::I8),
+                negated,
+            })
+            .collect()
+    }
+
+    /// The address of row `local`'s entry in `field`'s buffer.
+    fn acc_addr(&mut self, field: &Field, local: ir::Value) -> ir::Value {
+        let base = self.b.ins().load(
+            types::I64,
+            Self::flags(),
+            self.table,
+            (field.slot * 8) as i32,
+        );
+        self.elem(base, local, i64::from(field.ty.bytes()))
+    }
+
+    fn acc_load(&mut self, field: &Field, local: ir::Value) -> ir::Value {
+        let at = self.acc_addr(field, local);
+        let x = self.b.ins().load(field.ty, Self::out_flags(), at, 0);
+        if field.negated {
+            self.b.ins().bxor_imm_s(x, 1)
+        } else {
+            x
+        }
+    }
+
+    /// One loop over the events of rows `start..end` of the group's type (`first`'s),
+    /// folding each into its row's accumulators of every column.
+    fn column_loop(
+        &mut self,
+        first: &Aggregate,
+        columns: &[Column<'_>],
+        end: ir::Value,
+    ) -> Result<(), JitError> {
+        let e = first.event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let lo = self.load_u32(offsets, self.start);
+        let hi = self.load_u32(offsets, end);
+        let i_var = self.b.declare_var(types::I64);
+        self.b.def_var(i_var, lo);
+
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(i_var);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, hi);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        let owners = self.addr(Slot::EventOwner(e));
+        let owner = self.load_u32(owners, i);
+        let outer = self.row;
+        self.row = owner;
+        let bounds = match first.window {
+            Window::All => Bounds::All,
+            Window::Within(d) => Bounds::Within(self.eval(d, None)?),
+            Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+        };
+        let at_base = self.addr(Slot::EventAt(e));
+        let at = self.load(types::I64, at_base, i);
+        let inwin = self.in_window(bounds, at);
+        let local = self.b.ins().isub(owner, self.start);
+        for column in columns {
+            if column.state.always_missing {
+                continue;
+            }
+            for f in &column.fields {
+                let x = self.acc_load(f, local);
+                self.b.def_var(f.var, x);
+            }
+            self.agg_step(&column.state, i, at, inwin)?;
+            for f in &column.fields {
+                let x = self.b.use_var(f.var);
+                let x = if f.negated {
+                    self.b.ins().bxor_imm_s(x, 1)
+                } else {
+                    x
+                };
+                let at = self.acc_addr(f, local);
+                self.b.ins().store(Self::out_flags(), x, at, 0);
+            }
+        }
+        self.row = outer;
+        let i = self.b.use_var(i_var);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(i_var, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+}
