@@ -105,7 +105,7 @@ pub(crate) fn bind<'p>(
     profiles: &'p Profiles,
     helpers: &Helpers,
 ) -> Result<Bound<'p>, JitError> {
-    check_shape(&program.schema, profiles).map_err(JitError::Malformed)?;
+    check_shape(&program.schema, plan, profiles).map_err(JitError::Malformed)?;
     let dict = &profiles.dict;
     let n_dict = dict.len();
 
@@ -282,21 +282,29 @@ fn values_addr(column: &Column) -> usize {
 }
 
 /// Every column as long as its table and of its declared type, every offset in range,
-/// every string code in the dictionary: what lets compiled code skip bounds checks.
-fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
+/// every string code that compiled code reads in the dictionary: what lets compiled
+/// code skip bounds checks. (Codes index bitsets and ranks; the codes of a column the
+/// code never reads are only ever looked up with bounds checks, so they are not
+/// scanned: on a large table that scan would cost more than the evaluation.)
+fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), String> {
     let n = profiles.len();
     let n_dict = profiles.dict.len();
+    let read = |slot: Slot, source: SetSource| {
+        plan.slots.contains(&slot) || plan.set_sources.contains(&source)
+    };
     if profiles.columns.len() != schema.fields.len() {
         return Err("the profiles do not have one column per field".into());
     }
-    for (field, column) in schema.fields.iter().zip(&profiles.columns) {
-        check_column(column, field.ty, n, n_dict)
+    for (f, (field, column)) in schema.fields.iter().zip(&profiles.columns).enumerate() {
+        let f = f as u32;
+        let codes = read(Slot::FieldValues(f), SetSource::Field(f));
+        check_column(column, field.ty, n, codes.then_some(n_dict))
             .map_err(|e| format!("field `{}`: {e}", field.name))?;
     }
     if profiles.events.len() != schema.events.len() {
         return Err("the profiles do not have one table per event type".into());
     }
-    for (event, table) in schema.events.iter().zip(&profiles.events) {
+    for (e, (event, table)) in schema.events.iter().zip(&profiles.events).enumerate() {
         let rows = table.at.len();
         let offsets_ok = table.offsets.len() == n + 1
             && table.offsets.windows(2).all(|w| w[0] <= w[1])
@@ -304,19 +312,37 @@ fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
         if !offsets_ok || table.props.len() != event.props.len() {
             return Err(format!("event `{}`: malformed table", event.name));
         }
-        for (prop, column) in event.props.iter().zip(&table.props) {
-            check_column(column, prop.ty, rows, n_dict)
+        for (p, (prop, column)) in event.props.iter().zip(&table.props).enumerate() {
+            let (e, p) = (e as u32, p as u32);
+            let codes = read(Slot::PropValues(e, p), SetSource::Prop(e, p));
+            check_column(column, prop.ty, rows, codes.then_some(n_dict))
                 .map_err(|e| format!("event `{}`, property `{}`: {e}", event.name, prop.name))?;
         }
     }
     Ok(())
 }
 
-fn check_column(column: &Column, ty: Type, rows: usize, n_dict: usize) -> Result<(), String> {
+/// Whether every code is below `n_dict`: the largest first (a tight loop), and row by
+/// row only when that fails, since missing rows may hold any code.
+fn codes_below(codes: &[u32], valid: &Bitmap, n_dict: usize) -> bool {
+    let below = |c: u32| (c as usize) < n_dict;
+    codes.iter().copied().max().is_none_or(below)
+        || codes
+            .iter()
+            .enumerate()
+            .all(|(i, &c)| !valid.get(i) || below(c))
+}
+
+/// `n_dict`: check the string codes against the dictionary's size.
+fn check_column(
+    column: &Column,
+    ty: Type,
+    rows: usize,
+    n_dict: Option<usize>,
+) -> Result<(), String> {
     if column.valid.len() < rows {
         return Err("short validity".into());
     }
-    let codes_ok = |v: &[u32]| v.iter().all(|&c| (c as usize) < n_dict);
     let ok = match (&column.values, ty) {
         (ColumnValues::Bool(b), Type::Bool) => b.len() >= rows,
         (ColumnValues::Int(v), Type::Int)
@@ -326,13 +352,13 @@ fn check_column(column: &Column, ty: Type, rows: usize, n_dict: usize) -> Result
         (ColumnValues::Enum(v), Type::Enum(_)) => v.len() >= rows,
         // Missing rows may hold any code: compiled code reads them as code 0.
         (ColumnValues::Str(v), Type::Str) => {
-            v.len() >= rows && (0..rows).all(|i| !column.valid.get(i) || (v[i] as usize) < n_dict)
+            v.len() >= rows && n_dict.is_none_or(|n| codes_below(&v[..rows], &column.valid, n))
         }
         (ColumnValues::StrSet { offsets, codes }, Type::StrSet) => {
             offsets.len() > rows
                 && offsets[..=rows].windows(2).all(|w| w[0] <= w[1])
                 && offsets[rows] as usize <= codes.len()
-                && codes_ok(codes)
+                && n_dict.is_none_or(|n| codes.iter().all(|&c| (c as usize) < n))
         }
         _ => false,
     };

@@ -1,5 +1,6 @@
 //! Column-at-a-time aggregates: before the row loop, one loop per fused group
-//! (`fuse::groups`) over every event of the morsel of the group's type. The events of
+//! (`fuse::groups`: the aggregates over one event type) over every event of the
+//! morsel of that type. The events of
 //! rows `start..end` are contiguous (`offsets[start]..offsets[end]`), and the bind
 //! step gives each its owning row (`Slot::EventOwner`), so the loop has no exit per
 //! profile: each event is folded into its row's accumulators, kept in per-morsel
@@ -15,19 +16,21 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use cranelift_frontend::Variable;
 
-use crate::ir::{AggFunc, AggTarget, Aggregate, ExprId, Window};
+use crate::ir::{AggFunc, AggTarget, ExprId, Window};
 use crate::jit::JitError;
 use crate::jit::plan::Slot;
-use crate::schema::Type;
+use crate::schema::{EventId, Type};
 
 use super::aggregate::{AggState, Bounds};
-use super::fuse::Member;
+use super::fuse::{Member, WindowKey, window_key};
 use super::{Gen, V};
 
 /// One distinct aggregate of a group: its state, where each accumulator lives, and
 /// the expressions that have its value.
 pub(crate) struct Column<'x> {
     state: AggState<'x>,
+    /// Index of its window among the group's distinct windows.
+    window: usize,
     fields: Vec<Field>,
     pub(crate) exprs: Vec<ExprId>,
 }
@@ -43,9 +46,8 @@ struct Field {
     negated: bool,
 }
 
-/// Aggregates that compute the same value from the same events: the window is the
-/// group's, so the function, the target, the filter and the type decide.
-type Key = (AggFunc, AggTarget, Option<ExprId>, Type);
+/// Aggregates that compute the same value from the same events of a group.
+type Key = (AggFunc, AggTarget, Option<ExprId>, Type, WindowKey);
 
 impl<'x> Gen<'_, '_> {
     /// Emits one event loop per group over the morsel's rows `start..end` and returns
@@ -62,22 +64,33 @@ impl<'x> Gen<'_, '_> {
             };
             let mut columns: Vec<Column<'x>> = Vec::new();
             let mut by_key: HashMap<Key, usize> = HashMap::new();
+            let mut windows: Vec<(WindowKey, Window)> = Vec::new();
             for &(id, agg, ty) in group {
-                let key = (agg.func, agg.target, agg.filter, ty);
+                let wkey = window_key(self.program, agg.window);
+                let key = (agg.func, agg.target, agg.filter, ty, wkey.clone());
                 if let Some(&k) = by_key.get(&key) {
                     columns[k].exprs.push(id);
                     continue;
                 }
+                let window = match windows.iter().position(|(k, _)| *k == wkey) {
+                    Some(w) => w,
+                    None => {
+                        windows.push((wkey, agg.window));
+                        windows.len() - 1
+                    }
+                };
                 let state = self.agg_init(agg, ty)?;
                 let fields = self.fields(&state);
                 by_key.insert(key, columns.len());
                 columns.push(Column {
                     state,
+                    window,
                     fields,
                     exprs: vec![id],
                 });
             }
-            self.column_loop(first, &columns, end)?;
+            let windows: Vec<Window> = windows.into_iter().map(|(_, w)| w).collect();
+            self.column_loop(first.event, &windows, &columns, end)?;
             all.extend(columns);
         }
         Ok(all)
@@ -148,15 +161,16 @@ impl<'x> Gen<'_, '_> {
         }
     }
 
-    /// One loop over the events of rows `start..end` of the group's type (`first`'s),
-    /// folding each into its row's accumulators of every column.
+    /// One loop over the events of type `event` of rows `start..end`, folding each into
+    /// its row's accumulators of every column, in the column's window.
     fn column_loop(
         &mut self,
-        first: &Aggregate,
+        event: EventId,
+        windows: &[Window],
         columns: &[Column<'_>],
         end: ir::Value,
     ) -> Result<(), JitError> {
-        let e = first.event.0;
+        let e = event.0;
         let offsets = self.addr(Slot::EventOffsets(e));
         let lo = self.load_u32(offsets, self.start);
         let hi = self.load_u32(offsets, end);
@@ -177,14 +191,17 @@ impl<'x> Gen<'_, '_> {
         let owner = self.load_u32(owners, i);
         let outer = self.row;
         self.row = owner;
-        let bounds = match first.window {
-            Window::All => Bounds::All,
-            Window::Within(d) => Bounds::Within(self.eval(d, None)?),
-            Window::Since(t) => Bounds::Since(self.eval(t, None)?),
-        };
         let at_base = self.addr(Slot::EventAt(e));
         let at = self.load(types::I64, at_base, i);
-        let inwin = self.in_window(bounds, at);
+        let mut inwin = Vec::with_capacity(windows.len());
+        for window in windows {
+            let bounds = match *window {
+                Window::All => Bounds::All,
+                Window::Within(d) => Bounds::Within(self.eval(d, None)?),
+                Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+            };
+            inwin.push(self.in_window(bounds, at));
+        }
         let local = self.b.ins().isub(owner, self.start);
         for column in columns {
             if column.state.always_missing {
@@ -194,7 +211,7 @@ impl<'x> Gen<'_, '_> {
                 let x = self.acc_load(f, local);
                 self.b.def_var(f.var, x);
             }
-            self.agg_step(&column.state, i, at, inwin)?;
+            self.agg_step(&column.state, i, at, inwin[column.window])?;
             for f in &column.fields {
                 let x = self.b.use_var(f.var);
                 let x = if f.negated {
