@@ -26,8 +26,6 @@ pub(crate) struct Bound<'p> {
     _codes: Vec<i64>,
     _ranks: Vec<u32>,
     _bits: Vec<Vec<u64>>,
-    /// By slot index: the event owners of `Slot::EventOwner` slots, else empty.
-    _owners: Vec<Vec<u32>>,
 }
 
 impl<'p> Bound<'p> {
@@ -183,15 +181,6 @@ pub(crate) fn bind<'p>(
         })
         .collect();
 
-    let owners: Vec<Vec<u32>> = plan
-        .slots
-        .iter()
-        .map(|slot| match *slot {
-            Slot::EventOwner(e) => owners(&profiles.events[e as usize].offsets),
-            _ => Vec::new(),
-        })
-        .collect();
-
     let mut table = vec![0usize; plan.slots.len()];
     for (i, slot) in plan.slots.iter().enumerate() {
         table[i] = match *slot {
@@ -199,7 +188,6 @@ pub(crate) fn bind<'p>(
             Slot::FieldValues(f) => values_addr(&profiles.columns[f as usize]),
             Slot::EventOffsets(e) => profiles.events[e as usize].offsets.as_ptr() as usize,
             Slot::EventAt(e) => profiles.events[e as usize].at.as_ptr() as usize,
-            Slot::EventOwner(_) => owners[i].as_ptr() as usize,
             Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
             Slot::PropValues(e, p) => values_addr(&profiles.events[e as usize].props[p as usize]),
             Slot::StrCodes => codes.as_ptr() as usize,
@@ -230,28 +218,35 @@ pub(crate) fn bind<'p>(
         _codes: codes,
         _ranks: ranks,
         _bits: bits,
-        _owners: owners,
     })
 }
 
-/// The row owning each event `0..offsets[n]`, without a branch per row: count the rows
-/// that start at each event, then a running sum. At least one entry, so it has an
-/// address.
-pub(crate) fn owners(offsets: &[u32]) -> Vec<u32> {
-    let events = offsets.last().map_or(0, |&o| o as usize);
-    let mut owner = vec![0u32; events.max(1)];
-    // Row `r >= 1` starts at `offsets[r]`; a row past every event starts nowhere.
-    for &start in offsets.iter().skip(1) {
-        if let Some(n) = owner.get_mut(start as usize) {
+/// Fills `out` with the `Slot::EventStarts` buffer of event table `event` for rows
+/// `start..end`: entry `k` counts the rows `start + 1..end` whose events start at
+/// `offsets[start] + k`, so that the running sum over a walk of the morsel's events is
+/// each event's row minus `start`, with no branch per row. One entry past the events
+/// (rows after the last event start there), and at least one.
+pub(crate) fn row_starts(
+    profiles: &Profiles,
+    event: u32,
+    start: usize,
+    end: usize,
+    out: &mut Vec<u64>,
+) {
+    let offsets = profiles
+        .events
+        .get(event as usize)
+        .and_then(|t| t.offsets.get(start..=end))
+        .unwrap_or(&[]);
+    let lo = offsets.first().map_or(0, |&o| o as usize);
+    let hi = offsets.last().map_or(0, |&o| o as usize);
+    out.clear();
+    out.resize(hi.saturating_sub(lo) + 1, 0);
+    for &o in offsets.iter().skip(1).take(end.saturating_sub(start + 1)) {
+        if let Some(n) = out.get_mut((o as usize).saturating_sub(lo)) {
             *n += 1;
         }
     }
-    let mut row = 0u32;
-    for n in &mut owner {
-        row = row.wrapping_add(*n);
-        *n = row;
-    }
-    owner
 }
 
 /// At least one word, so an empty bitset still has an address.

@@ -21,9 +21,7 @@ pub(crate) enum Slot {
     EventOffsets(u32),
     /// `at` (`i64`) of an event table.
     EventAt(u32),
-    /// The owning profile row (`u32`) of each event of a table, computed by the bind
-    /// step for tables that column-at-a-time aggregates walk.
-    EventOwner(u32),
+
     PropValid(u32, u32),
     PropValues(u32, u32),
     /// Code (`i64`) of each string constant, by [`Plan::strings`] index.
@@ -47,6 +45,10 @@ pub(crate) enum Slot {
     /// Per morsel: a bool tag's or a segment's bits.
     TagBits(u32),
     SegBits(u32),
+    /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u64`)
+    /// of the morsel's rows after its first that start there (`bind::row_starts`), so
+    /// a walk over the morsel's events knows each event's row.
+    EventStarts(u32),
     /// Per morsel: an aggregate's accumulator, one `u64` or `f64` per row
     /// (`AccWords`) or one byte per row (`AccBytes`), zeroed; by [`Plan::accumulator`]
     /// index.
@@ -66,6 +68,7 @@ impl Slot {
                 | Slot::SegBits(_)
                 | Slot::AccWords(_)
                 | Slot::AccBytes(_)
+                | Slot::EventStarts(_)
         )
     }
 }

@@ -145,6 +145,7 @@ pub(crate) fn run_morsel(
         words.clear();
         match *slot {
             Slot::TagVals(_) | Slot::AccWords(_) => words.resize(rows.max(1), 0),
+            Slot::EventStarts(e) => super::bind::row_starts(bound.profiles, e, start, end, words),
             _ => words.resize(rows.div_ceil(64).max(1), 0),
         }
         if let Slot::Sample(k) = *slot

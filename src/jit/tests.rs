@@ -600,13 +600,31 @@ fn column_aggregates_agree_with_the_interpreter_at_morsel_edges() {
 }
 
 #[test]
-fn event_owners_name_each_events_row() {
-    // Rows 0 and 3 have no events.
-    assert_eq!(
-        super::bind::owners(&[0, 0, 2, 5, 5, 6]),
-        vec![1, 1, 2, 2, 2, 4]
-    );
-    // No events: one placeholder entry, so the column has an address.
-    assert_eq!(super::bind::owners(&[0, 0, 0]).len(), 1);
-    assert_eq!(super::bind::owners(&[0, 3]), vec![0, 0, 0]);
+fn row_starts_count_the_rows_starting_at_each_event() {
+    let rules = RuleSet::from_source(
+        "starts.corral",
+        "profile { id: string }\nevent pay { amount: float }\ntag n = count(pay)\n",
+    )
+    .unwrap();
+    // Events per row: 0, 2, 3, 0, 1.
+    let rows: Vec<serde_json::Value> = [0, 2, 3, 0, 1]
+        .iter()
+        .map(|&k| {
+            let events: Vec<_> = (0..k)
+                .map(|_| json!({"type": "pay", "at": "2026-11-01T00:00:00Z", "amount": 1.0}))
+                .collect();
+            json!({"id": "x", "events": events})
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let starts = |start, end| {
+        let mut out = vec![7];
+        super::bind::row_starts(&data, 0, start, end, &mut out);
+        out
+    };
+    // Offsets 0, 0, 2, 5, 5, 6: rows 1 and 2 start at event 0 and 2, rows 3 and 4 at 5.
+    assert_eq!(starts(0, 5), vec![1, 0, 1, 0, 0, 2, 0]);
+    assert_eq!(starts(2, 4), vec![0, 0, 0, 1]);
+    assert_eq!(starts(3, 4), vec![0]);
+    assert_eq!(starts(4, 5), vec![0, 0]);
 }

@@ -1,11 +1,12 @@
 //! Column-at-a-time aggregates: before the row loop, one loop per fused group
 //! (`fuse::groups`: the aggregates over one event type) over every event of the
-//! morsel of that type. The events of
-//! rows `start..end` are contiguous (`offsets[start]..offsets[end]`), and the bind
-//! step gives each its owning row (`Slot::EventOwner`), so the loop has no exit per
-//! profile: each event is folded into its row's accumulators, kept in per-morsel
-//! buffers (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner). The row loop
-//! then reads a row's accumulators and finishes each aggregate (`agg_finish`).
+//! morsel of that type. The events of rows `start..end` are contiguous
+//! (`offsets[start]..offsets[end]`), and the runner counts where each row's events
+//! start (`Slot::EventStarts`), so the loop knows each event's row by a running sum
+//! and has no exit per profile. Each event is folded into its row's accumulators, kept
+//! in per-morsel buffers (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner).
+//! The row loop then reads a row's accumulators and finishes each aggregate
+//! (`agg_finish`).
 //!
 //! The fold is the per-row one (`agg_step`), so the meaning is the same: events are
 //! visited in stored order within each row. The window and the filter are evaluated
@@ -176,6 +177,10 @@ impl<'x> Gen<'_, '_> {
         let hi = self.load_u32(offsets, end);
         let i_var = self.b.declare_var(types::I64);
         self.b.def_var(i_var, lo);
+        // The current event's row minus `start`: a running sum of `EventStarts`.
+        let local_var = self.b.declare_var(types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(local_var, zero);
 
         let header = self.b.create_block();
         let body = self.b.create_block();
@@ -187,8 +192,14 @@ impl<'x> Gen<'_, '_> {
         self.b.ins().brif(more, body, &[], exit, &[]);
 
         self.b.switch_to_block(body);
-        let owners = self.addr(Slot::EventOwner(e));
-        let owner = self.load_u32(owners, i);
+        let starts = self.addr(Slot::EventStarts(e));
+        let k = self.b.ins().isub(i, lo);
+        let at_k = self.elem(starts, k, 8);
+        let step = self.b.ins().load(types::I64, Self::out_flags(), at_k, 0);
+        let local = self.b.use_var(local_var);
+        let local = self.b.ins().iadd(local, step);
+        self.b.def_var(local_var, local);
+        let owner = self.b.ins().iadd(self.start, local);
         let outer = self.row;
         self.row = owner;
         let at_base = self.addr(Slot::EventAt(e));
@@ -202,7 +213,6 @@ impl<'x> Gen<'_, '_> {
             };
             inwin.push(self.in_window(bounds, at));
         }
-        let local = self.b.ins().isub(owner, self.start);
         for column in columns {
             if column.state.always_missing {
                 continue;
