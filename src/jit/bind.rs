@@ -186,6 +186,10 @@ pub(crate) fn bind<'p>(
         table[i] = match *slot {
             Slot::FieldValid(f) => words(&profiles.columns[f as usize].valid),
             Slot::FieldValues(f) => values_addr(&profiles.columns[f as usize]),
+            Slot::SetOffsets(f) => match &profiles.columns[f as usize].values {
+                ColumnValues::StrSet { offsets, .. } => offsets.as_ptr() as usize,
+                _ => 0,
+            },
             Slot::EventOffsets(e) => profiles.events[e as usize].offsets.as_ptr() as usize,
             Slot::EventAt(e) => profiles.events[e as usize].at.as_ptr() as usize,
             Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
@@ -302,7 +306,7 @@ fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), 
     for (e, (event, table)) in schema.events.iter().zip(&profiles.events).enumerate() {
         let rows = table.at.len();
         let offsets_ok = table.offsets.len() == n + 1
-            && table.offsets.windows(2).all(|w| w[0] <= w[1])
+            && ascending(&table.offsets)
             && table.offsets.last().is_some_and(|&o| o as usize <= rows);
         if !offsets_ok || table.props.len() != event.props.len() {
             return Err(format!("event `{}`: malformed table", event.name));
@@ -315,6 +319,16 @@ fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Whether `offsets` never decrease: without an early exit, so it vectorises (it runs
+/// over every table on each bind).
+fn ascending(offsets: &[u32]) -> bool {
+    let next = offsets.get(1..).unwrap_or(&[]);
+    offsets
+        .iter()
+        .zip(next)
+        .fold(true, |ok, (a, b)| ok & (a <= b))
 }
 
 /// Whether every code is below `n_dict`: the largest first (a tight loop), and row by
@@ -351,7 +365,7 @@ fn check_column(
         }
         (ColumnValues::StrSet { offsets, codes }, Type::StrSet) => {
             offsets.len() > rows
-                && offsets[..=rows].windows(2).all(|w| w[0] <= w[1])
+                && ascending(&offsets[..=rows])
                 && offsets[rows] as usize <= codes.len()
                 && n_dict.is_none_or(|n| codes.iter().all(|&c| (c as usize) < n))
         }

@@ -17,6 +17,8 @@ pub(crate) enum Slot {
     /// Values of a profile field (`i64`, `f64`, `u32` codes, or bitmap words for bool;
     /// the element codes for a `set<string>`).
     FieldValues(u32),
+    /// Per-row offsets (`u32`) into the codes of a `set<string>` profile field.
+    SetOffsets(u32),
     /// Per-profile offsets (`u32`) of an event table.
     EventOffsets(u32),
     /// `at` (`i64`) of an event table.
