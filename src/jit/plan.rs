@@ -23,7 +23,6 @@ pub(crate) enum Slot {
     EventOffsets(u32),
     /// `at` (`i64`) of an event table.
     EventAt(u32),
-
     PropValid(u32, u32),
     PropValues(u32, u32),
     /// Code (`i64`) of each string constant, by [`Plan::strings`] index.

@@ -168,8 +168,9 @@ pub(crate) fn run_morsel(
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
     // this call) with every per-morsel slot pointing at a zeroed buffer of `rows`
     // entries (words for values and bits, bytes for validity) that nothing else
-    // touches during the call; `start..end` are rows of the bound profiles, whose
-    // shape `bind` checked.
+    // touches during the call (an `EventStarts` slot: one word per event of the
+    // morsel's rows, and one more, filled by `row_starts`); `start..end` are rows of
+    // the bound profiles, whose shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
     clear_tails(slots, buffers, rows);
 }
