@@ -103,7 +103,7 @@ pub(crate) fn bind<'p>(
     profiles: &'p Profiles,
     helpers: &Helpers,
 ) -> Result<Bound<'p>, JitError> {
-    check_shape(&program.schema, profiles).map_err(JitError::Malformed)?;
+    check_shape(&program.schema, plan, profiles).map_err(JitError::Malformed)?;
     let dict = &profiles.dict;
     let n_dict = dict.len();
 
@@ -186,6 +186,10 @@ pub(crate) fn bind<'p>(
         table[i] = match *slot {
             Slot::FieldValid(f) => words(&profiles.columns[f as usize].valid),
             Slot::FieldValues(f) => values_addr(&profiles.columns[f as usize]),
+            Slot::SetOffsets(f) => match &profiles.columns[f as usize].values {
+                ColumnValues::StrSet { offsets, .. } => offsets.as_ptr() as usize,
+                _ => 0,
+            },
             Slot::EventOffsets(e) => profiles.events[e as usize].offsets.as_ptr() as usize,
             Slot::EventAt(e) => profiles.events[e as usize].at.as_ptr() as usize,
             Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
@@ -221,6 +225,34 @@ pub(crate) fn bind<'p>(
     })
 }
 
+/// Fills `out` with the `Slot::EventStarts` buffer of event table `event` for rows
+/// `start..end`: entry `k` counts the rows `start + 1..end` whose events start at
+/// `offsets[start] + k`, so that the running sum over a walk of the morsel's events is
+/// each event's row minus `start`, with no branch per row. One entry past the events
+/// (rows after the last event start there), and at least one.
+pub(crate) fn row_starts(
+    profiles: &Profiles,
+    event: u32,
+    start: usize,
+    end: usize,
+    out: &mut Vec<u64>,
+) {
+    let offsets = profiles
+        .events
+        .get(event as usize)
+        .and_then(|t| t.offsets.get(start..=end))
+        .unwrap_or(&[]);
+    let lo = offsets.first().map_or(0, |&o| o as usize);
+    let hi = offsets.last().map_or(0, |&o| o as usize);
+    out.clear();
+    out.resize(hi.saturating_sub(lo) + 1, 0);
+    for &o in offsets.iter().skip(1).take(end.saturating_sub(start + 1)) {
+        if let Some(n) = out.get_mut((o as usize).saturating_sub(lo)) {
+            *n += 1;
+        }
+    }
+}
+
 /// At least one word, so an empty bitset still has an address.
 fn bitset(len: usize, mut member: impl FnMut(usize) -> bool) -> Vec<u64> {
     let mut words = vec![0u64; len.div_ceil(64).max(1)];
@@ -249,41 +281,77 @@ fn values_addr(column: &Column) -> usize {
 }
 
 /// Every column as long as its table and of its declared type, every offset in range,
-/// every string code in the dictionary: what lets compiled code skip bounds checks.
-fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
+/// every string code that compiled code reads in the dictionary: what lets compiled
+/// code skip bounds checks. (Codes index bitsets and ranks; the codes of a column the
+/// code never reads are only ever looked up with bounds checks, so they are not
+/// scanned: on a large table that scan would cost more than the evaluation.)
+fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), String> {
     let n = profiles.len();
     let n_dict = profiles.dict.len();
+    let read = |slot: Slot, source: SetSource| {
+        plan.slots.contains(&slot) || plan.set_sources.contains(&source)
+    };
     if profiles.columns.len() != schema.fields.len() {
         return Err("the profiles do not have one column per field".into());
     }
-    for (field, column) in schema.fields.iter().zip(&profiles.columns) {
-        check_column(column, field.ty, n, n_dict)
+    for (f, (field, column)) in schema.fields.iter().zip(&profiles.columns).enumerate() {
+        let f = f as u32;
+        let codes = read(Slot::FieldValues(f), SetSource::Field(f));
+        check_column(column, field.ty, n, codes.then_some(n_dict))
             .map_err(|e| format!("field `{}`: {e}", field.name))?;
     }
     if profiles.events.len() != schema.events.len() {
         return Err("the profiles do not have one table per event type".into());
     }
-    for (event, table) in schema.events.iter().zip(&profiles.events) {
+    for (e, (event, table)) in schema.events.iter().zip(&profiles.events).enumerate() {
         let rows = table.at.len();
         let offsets_ok = table.offsets.len() == n + 1
-            && table.offsets.windows(2).all(|w| w[0] <= w[1])
+            && ascending(&table.offsets)
             && table.offsets.last().is_some_and(|&o| o as usize <= rows);
         if !offsets_ok || table.props.len() != event.props.len() {
             return Err(format!("event `{}`: malformed table", event.name));
         }
-        for (prop, column) in event.props.iter().zip(&table.props) {
-            check_column(column, prop.ty, rows, n_dict)
+        for (p, (prop, column)) in event.props.iter().zip(&table.props).enumerate() {
+            let (e, p) = (e as u32, p as u32);
+            let codes = read(Slot::PropValues(e, p), SetSource::Prop(e, p));
+            check_column(column, prop.ty, rows, codes.then_some(n_dict))
                 .map_err(|e| format!("event `{}`, property `{}`: {e}", event.name, prop.name))?;
         }
     }
     Ok(())
 }
 
-fn check_column(column: &Column, ty: Type, rows: usize, n_dict: usize) -> Result<(), String> {
+/// Whether `offsets` never decrease: without an early exit, so it vectorises (it runs
+/// over every table on each bind).
+fn ascending(offsets: &[u32]) -> bool {
+    let next = offsets.get(1..).unwrap_or(&[]);
+    offsets
+        .iter()
+        .zip(next)
+        .fold(true, |ok, (a, b)| ok & (a <= b))
+}
+
+/// Whether every code is below `n_dict`: the largest first (a tight loop), and row by
+/// row only when that fails, since missing rows may hold any code.
+fn codes_below(codes: &[u32], valid: &Bitmap, n_dict: usize) -> bool {
+    let below = |c: u32| (c as usize) < n_dict;
+    codes.iter().copied().max().is_none_or(below)
+        || codes
+            .iter()
+            .enumerate()
+            .all(|(i, &c)| !valid.get(i) || below(c))
+}
+
+/// `n_dict`: check the string codes against the dictionary's size.
+fn check_column(
+    column: &Column,
+    ty: Type,
+    rows: usize,
+    n_dict: Option<usize>,
+) -> Result<(), String> {
     if column.valid.len() < rows {
         return Err("short validity".into());
     }
-    let codes_ok = |v: &[u32]| v.iter().all(|&c| (c as usize) < n_dict);
     let ok = match (&column.values, ty) {
         (ColumnValues::Bool(b), Type::Bool) => b.len() >= rows,
         (ColumnValues::Int(v), Type::Int)
@@ -293,13 +361,13 @@ fn check_column(column: &Column, ty: Type, rows: usize, n_dict: usize) -> Result
         (ColumnValues::Enum(v), Type::Enum(_)) => v.len() >= rows,
         // Missing rows may hold any code: compiled code reads them as code 0.
         (ColumnValues::Str(v), Type::Str) => {
-            v.len() >= rows && (0..rows).all(|i| !column.valid.get(i) || (v[i] as usize) < n_dict)
+            v.len() >= rows && n_dict.is_none_or(|n| codes_below(&v[..rows], &column.valid, n))
         }
         (ColumnValues::StrSet { offsets, codes }, Type::StrSet) => {
             offsets.len() > rows
-                && offsets[..=rows].windows(2).all(|w| w[0] <= w[1])
+                && ascending(&offsets[..=rows])
                 && offsets[rows] as usize <= codes.len()
-                && codes_ok(codes)
+                && n_dict.is_none_or(|n| codes.iter().all(|&c| (c as usize) < n))
         }
         _ => false,
     };

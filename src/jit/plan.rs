@@ -17,6 +17,8 @@ pub(crate) enum Slot {
     /// Values of a profile field (`i64`, `f64`, `u32` codes, or bitmap words for bool;
     /// the element codes for a `set<string>`).
     FieldValues(u32),
+    /// Per-row offsets (`u32`) into the codes of a `set<string>` profile field.
+    SetOffsets(u32),
     /// Per-profile offsets (`u32`) of an event table.
     EventOffsets(u32),
     /// `at` (`i64`) of an event table.
@@ -44,6 +46,15 @@ pub(crate) enum Slot {
     /// Per morsel: a bool tag's or a segment's bits.
     TagBits(u32),
     SegBits(u32),
+    /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u64`)
+    /// of the morsel's rows after its first that start there (`bind::row_starts`), so
+    /// a walk over the morsel's events knows each event's row.
+    EventStarts(u32),
+    /// Per morsel: an aggregate's accumulator, one `u64` or `f64` per row
+    /// (`AccWords`) or one byte per row (`AccBytes`), zeroed; by [`Plan::accumulator`]
+    /// index.
+    AccWords(u32),
+    AccBytes(u32),
 }
 
 impl Slot {
@@ -56,6 +67,9 @@ impl Slot {
                 | Slot::TagOk(_)
                 | Slot::TagBits(_)
                 | Slot::SegBits(_)
+                | Slot::AccWords(_)
+                | Slot::AccBytes(_)
+                | Slot::EventStarts(_)
         )
     }
 }
@@ -94,6 +108,8 @@ pub(crate) struct Plan {
     /// `(fraction, salt)` of each `sample`.
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
+    /// Accumulator buffers handed out so far.
+    accumulators: u32,
 }
 
 impl Plan {
@@ -137,6 +153,18 @@ impl Plan {
                 (self.set_sources.len() - 1) as u32
             }
         }
+    }
+
+    /// The table index of a new per-morsel accumulator buffer of one byte per row
+    /// (`bytes`) or one word per row.
+    pub(crate) fn accumulator(&mut self, bytes: bool) -> u32 {
+        let k = self.accumulators;
+        self.accumulators += 1;
+        self.slot(if bytes {
+            Slot::AccBytes(k)
+        } else {
+            Slot::AccWords(k)
+        })
     }
 
     pub(crate) fn sample(&mut self, fraction: f64, salt: &Arc<str>) -> u32 {

@@ -144,7 +144,8 @@ pub(crate) fn run_morsel(
         let words = &mut buffers.words[i];
         words.clear();
         match *slot {
-            Slot::TagVals(_) => words.resize(rows.max(1), 0),
+            Slot::TagVals(_) | Slot::AccWords(_) => words.resize(rows.max(1), 0),
+            Slot::EventStarts(e) => super::bind::row_starts(bound.profiles, e, start, end, words),
             _ => words.resize(rows.div_ceil(64).max(1), 0),
         }
         if let Slot::Sample(k) = *slot
@@ -157,7 +158,7 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
-        if let Slot::TagOk(_) = *slot {
+        if let Slot::TagOk(_) | Slot::AccBytes(_) = *slot {
             let bytes = &mut buffers.bytes[i];
             bytes.clear();
             bytes.resize(rows.max(1), 0);
@@ -167,8 +168,9 @@ pub(crate) fn run_morsel(
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
     // this call) with every per-morsel slot pointing at a zeroed buffer of `rows`
     // entries (words for values and bits, bytes for validity) that nothing else
-    // touches during the call; `start..end` are rows of the bound profiles, whose
-    // shape `bind` checked.
+    // touches during the call (an `EventStarts` slot: one word per event of the
+    // morsel's rows, and one more, filled by `row_starts`); `start..end` are rows of
+    // the bound profiles, whose shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
     clear_tails(slots, buffers, rows);
 }

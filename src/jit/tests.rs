@@ -481,3 +481,150 @@ segment g0 = b0
         );
     }
 }
+
+/// Aggregates computed a column at a time (`codegen::columns`): every function,
+/// windows read from profile fields, filters reading profile fields, in morsels whose
+/// first and last rows have events, rows without events, and row ranges that start
+/// and end mid-morsel and off word boundaries.
+#[test]
+fn column_aggregates_agree_with_the_interpreter_at_morsel_edges() {
+    let rules = RuleSet::from_source(
+        "columns.corral",
+        r#"
+        profile { id: string, n: int, s: string, t: time, d: duration }
+        event pay { amount: float, coupon: string, k: int }
+        event view { page: string }
+        tag c7 = count(pay within 7d)
+        tag c7again = count(pay within 7d)
+        tag e7 = exists(pay where coupon is present within 7d)
+        tag s7 = sum(pay.amount within 7d)
+        tag k7 = sum(pay.k within 7d)
+        tag a7 = avg(pay.amount within 7d)
+        tag mn = min(pay.amount)
+        tag mx = max(pay.coupon)
+        tag fst = first(pay.coupon)
+        tag lst = last(pay.amount where k > 0)
+        tag lat = last(pay).at
+        tag st = streak(pay where amount > 2.0)
+        tag own = count(pay where k > n)
+        tag same = exists(pay where coupon == s)
+        tag since_t = count(pay since t)
+        tag within_d = sum(pay.amount within d)
+        tag views = count(view within 30d)
+        tag home = exists(view where page == "home" within 30d)
+        tag lone = max(view.page)
+        segment busy = c7 > 2 and views > 0 or st >= 2
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let interp = Interpreter::new(program);
+    let day = 86_400;
+    // Events on the first and last rows of every morsel; every fifth row has none.
+    let rows: Vec<serde_json::Value> = (0..crate::eval::MORSEL_ROWS * 2 + 77)
+        .map(|i| {
+            let mut row = json!({"id": format!("p{i}"), "n": (i % 7) as i64 - 2});
+            if i % 3 != 0 {
+                row["s"] = json!(format!("c{}", i % 4));
+                row["t"] = json!(format!("2026-11-{:02}T00:00:00Z", 10 + i % 12));
+                row["d"] = json!((i % 9) as i64 * day - day);
+            }
+            let edge = i % crate::eval::MORSEL_ROWS == 0 || (i + 1) % crate::eval::MORSEL_ROWS == 0;
+            let pays = if edge {
+                6
+            } else if i % 5 == 0 {
+                0
+            } else {
+                (i * 7) % 6
+            };
+            let mut events = Vec::new();
+            for j in 0..pays {
+                let mut pay = json!({"type": "pay",
+                    "at": format!("2026-11-{:02}T{:02}:00:00Z", 8 + (i + j * 3) % 16, j),
+                    "amount": ((i * 13 + j * 5) % 11) as f64 * 0.75});
+                if (i + j) % 4 != 0 {
+                    pay["coupon"] = json!(format!("c{}", (i + j) % 4));
+                }
+                if (i + j) % 3 != 1 {
+                    pay["k"] = json!((i as i64 + j as i64) % 6 - 2);
+                }
+                events.push(pay);
+            }
+            if i % 2 == 1 || edge {
+                events.push(json!({"type": "view", "at": "2026-11-20T00:00:00Z",
+                    "page": if i % 4 == 1 { "home" } else { "cart" }}));
+            }
+            row["events"] = json!(events);
+            row
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    native.check_profiles(&data).unwrap();
+    let agree = |row: usize, v: &crate::eval::ProfileValues, now: i64| {
+        let w = interp.eval_profile(&data, row, now);
+        assert_eq!(v.segments, w.segments, "row {row} now {now}");
+        for (i, tag) in program.tags.iter().enumerate() {
+            assert!(
+                same(&v.tags[i], &w.tags[i]),
+                "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
+                tag.name,
+                v.tags[i],
+                w.tags[i]
+            );
+        }
+    };
+    let n = data.len();
+    let m = crate::eval::MORSEL_ROWS;
+    for now in nows() {
+        let mut seen = 0;
+        native.eval_batch(&data, 0..n, now, &mut |row, v| {
+            agree(row, v, now);
+            seen += 1;
+        });
+        assert_eq!(seen, n);
+        for range in [3..m + 5, m - 1..m + 1, m + 63..2 * m + 70, n - 1..n, 0..1] {
+            native.eval_batch(&data, range, now, &mut |row, v| agree(row, v, now));
+        }
+        let mut by_row = native.rows(&data);
+        for row in [0, 1, m - 1, m, m + 1, n - 1] {
+            agree(row, by_row.eval(row, now), now);
+        }
+        for threads in [Some(1), Some(2)] {
+            assert_eq!(
+                native.count(&data, now, threads),
+                counts_by_key(program, &data, now)
+            );
+        }
+    }
+}
+
+#[test]
+fn row_starts_count_the_rows_starting_at_each_event() {
+    let rules = RuleSet::from_source(
+        "starts.corral",
+        "profile { id: string }\nevent pay { amount: float }\ntag n = count(pay)\n",
+    )
+    .unwrap();
+    // Events per row: 0, 2, 3, 0, 1.
+    let rows: Vec<serde_json::Value> = [0, 2, 3, 0, 1]
+        .iter()
+        .map(|&k| {
+            let events: Vec<_> = (0..k)
+                .map(|_| json!({"type": "pay", "at": "2026-11-01T00:00:00Z", "amount": 1.0}))
+                .collect();
+            json!({"id": "x", "events": events})
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let starts = |start, end| {
+        let mut out = vec![7];
+        super::bind::row_starts(&data, 0, start, end, &mut out);
+        out
+    };
+    // Offsets 0, 0, 2, 5, 5, 6: rows 1 and 2 start at event 0 and 2, rows 3 and 4 at 5.
+    assert_eq!(starts(0, 5), vec![1, 0, 1, 0, 0, 2, 0]);
+    assert_eq!(starts(2, 4), vec![0, 0, 0, 1]);
+    assert_eq!(starts(3, 4), vec![0]);
+    assert_eq!(starts(4, 5), vec![0, 0]);
+}

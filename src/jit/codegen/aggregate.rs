@@ -15,21 +15,23 @@ use crate::jit::plan::{SetSource, Slot};
 
 /// One aggregate's accumulators during its loop.
 #[derive(Copy, Clone)]
-struct AggState<'x> {
-    agg: &'x Aggregate,
-    target_ty: Type,
+pub(super) struct AggState<'x> {
+    pub(super) agg: &'x Aggregate,
+    pub(super) target_ty: Type,
     needs_target: bool,
-    always_missing: bool,
-    acc: Variable,
-    acc_ok: Variable,
-    have: Variable,
-    aux: Variable,
-    poison: Variable,
+    pub(super) always_missing: bool,
+    /// `acc`'s Cranelift type.
+    pub(super) acc_ty: ir::Type,
+    pub(super) acc: Variable,
+    pub(super) acc_ok: Variable,
+    pub(super) have: Variable,
+    pub(super) aux: Variable,
+    pub(super) poison: Variable,
 }
 
 /// The in-window test, resolved before the loop.
 #[derive(Copy, Clone)]
-enum Bounds {
+pub(super) enum Bounds {
     All,
     /// A duration `d` (valid or not): `now - d < at`.
     Within(V),
@@ -81,26 +83,11 @@ impl Gen<'_, '_> {
         Ok(self.agg_finish(&state))
     }
 
-    /// Computes several aggregates over the same event type and window in one pass,
-    /// returning their values in order. The window is evaluated outside any event.
-    pub(super) fn fused(&mut self, aggs: &[(&Aggregate, Type)]) -> Result<Vec<V>, JitError> {
-        let Some((first, _)) = aggs.first() else {
-            return Ok(Vec::new());
-        };
-        let bounds = match first.window {
-            Window::All => Bounds::All,
-            Window::Within(d) => Bounds::Within(self.eval(d, None)?),
-            Window::Since(t) => Bounds::Since(self.eval(t, None)?),
-        };
-        let mut states = Vec::with_capacity(aggs.len());
-        for &(agg, ty) in aggs {
-            states.push(self.agg_init(agg, ty)?);
-        }
-        self.agg_loop(first.event, bounds, &mut states)?;
-        Ok(states.iter().map(|s| self.agg_finish(s)).collect())
-    }
-
-    fn agg_init<'x>(&mut self, agg: &'x Aggregate, ty: Type) -> Result<AggState<'x>, JitError> {
+    pub(super) fn agg_init<'x>(
+        &mut self,
+        agg: &'x Aggregate,
+        ty: Type,
+    ) -> Result<AggState<'x>, JitError> {
         if self
             .program
             .schema
@@ -141,6 +128,7 @@ impl Gen<'_, '_> {
             target_ty,
             needs_target,
             always_missing,
+            acc_ty,
             acc: self.var(acc_ty, acc_init),
             acc_ok: self.var(types::I8, one8),
             have: self.var(types::I8, zero8),
@@ -190,7 +178,7 @@ impl Gen<'_, '_> {
     }
 
     /// Folds event `i` (at `at`, in the window or not) into `state`.
-    fn agg_step(
+    pub(super) fn agg_step(
         &mut self,
         state: &AggState<'_>,
         i: ir::Value,
@@ -353,7 +341,7 @@ impl Gen<'_, '_> {
         Ok(())
     }
 
-    fn agg_finish(&mut self, state: &AggState<'_>) -> V {
+    pub(super) fn agg_finish(&mut self, state: &AggState<'_>) -> V {
         let AggState {
             agg,
             target_ty,
@@ -399,7 +387,7 @@ impl Gen<'_, '_> {
         }
     }
 
-    fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
+    pub(super) fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
         let le_now = self
             .b
             .ins()

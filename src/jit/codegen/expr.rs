@@ -109,6 +109,10 @@ impl Gen<'_, '_> {
                 self.present(x)
             }
             ExprKind::SetContains { set, elem } => {
+                if let ExprKind::Field(f) = program.expr(*set).kind {
+                    let e = self.eval(*elem, ev)?;
+                    return Ok(self.field_set_contains(f.0, e));
+                }
                 let s = self.eval(*set, ev)?;
                 let e = self.eval(*elem, ev)?;
                 let x = self.call_helper(Slot::SetContainsFn, s.x, e.x);
@@ -457,6 +461,45 @@ impl Gen<'_, '_> {
     }
 
     /// A helper `fn(texts, a, b) -> u8` (`contains` on codes, set membership): `i8` 0/1.
+    /// Whether the current row's set in field `f` holds string code `e`, by a loop over
+    /// the row's codes (no call): false when either is missing.
+    fn field_set_contains(&mut self, f: u32, e: V) -> V {
+        let valid = self.addr(Slot::FieldValid(f));
+        let present = self.bit(valid, self.row);
+        let offsets = self.addr(Slot::SetOffsets(f));
+        let codes = self.addr(Slot::FieldValues(f));
+        let lo = self.load_u32(offsets, self.row);
+        let next = self.b.ins().iadd_imm_s(self.row, 1);
+        let hi = self.load_u32(offsets, next);
+        let k_var = self.b.declare_var(types::I64);
+        self.b.def_var(k_var, lo);
+        let found_var = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(found_var, no);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let k = self.b.use_var(k_var);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, k, hi);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        let code = self.load_u32(codes, k);
+        let hit = self.b.ins().icmp(IntCC::Equal, code, e.x);
+        let found = self.b.use_var(found_var);
+        let found = self.b.ins().bor(found, hit);
+        self.b.def_var(found_var, found);
+        let next = self.b.ins().iadd_imm_s(k, 1);
+        self.b.def_var(k_var, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        let found = self.b.use_var(found_var);
+        let both = self.b.ins().band(present, e.ok);
+        let x = self.b.ins().band(found, both);
+        self.present(x)
+    }
+
     fn call_helper(&mut self, helper: Slot, a: ir::Value, b: ir::Value) -> ir::Value {
         let texts = self.addr(Slot::Texts);
         let f = self.addr(helper);

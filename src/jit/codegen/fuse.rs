@@ -1,9 +1,10 @@
-//! Fusing aggregates: the profile's top-level aggregates over the same event type and
-//! window are computed in one pass over its events, before the rules.
+//! Fusing aggregates: the top-level aggregates over the same event type are computed
+//! together, in one pass over the morsel's events of that type before the row loop
+//! (`columns`), each in its own window.
 //!
 //! Only aggregates whose filter and window read no rule (tag or segment), no other
-//! aggregate and no trigger start qualify: they can be computed first, at the top of
-//! the row, without changing any value.
+//! aggregate and no trigger start qualify: they can be computed first, before any
+//! rule, without changing any value.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,14 +14,14 @@ use crate::value::Value;
 
 /// Which window: constants compare by value, anything else by expression.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum WindowKey {
+pub(crate) enum WindowKey {
     All,
     Within(Operand),
     Since(Operand),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Operand {
+pub(crate) enum Operand {
     Const(Option<i64>),
     Expr(ExprId),
 }
@@ -28,7 +29,7 @@ enum Operand {
 /// One fusable aggregate: its expression, the aggregate, its type.
 pub(crate) type Member<'p> = (ExprId, &'p Aggregate, Type);
 
-/// Groups of at least two fusable aggregates.
+/// The fusable aggregates, grouped by event type, in order of first use.
 pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Member<'p>>> {
     let mut found: Vec<ExprId> = Vec::new();
     let mut seen = HashSet::new();
@@ -39,7 +40,7 @@ pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Mem
         };
         collect(program, body, &mut seen, &mut found);
     }
-    let mut by_key: HashMap<(EventId, WindowKey), Vec<Member<'_>>> = HashMap::new();
+    let mut by_key: HashMap<EventId, Vec<Member<'_>>> = HashMap::new();
     let mut keys = Vec::new();
     for id in found {
         let expr = program.expr(id);
@@ -51,16 +52,13 @@ pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Mem
         {
             continue;
         }
-        let key = (agg.event, window_key(program, agg.window));
+        let key = agg.event;
         if !by_key.contains_key(&key) {
-            keys.push(key.clone());
+            keys.push(key);
         }
         by_key.entry(key).or_default().push((id, agg, expr.ty));
     }
-    keys.into_iter()
-        .filter_map(|k| by_key.remove(&k))
-        .filter(|g| g.len() > 1)
-        .collect()
+    keys.into_iter().filter_map(|k| by_key.remove(&k)).collect()
 }
 
 fn window_expr(window: Window) -> Option<ExprId> {
@@ -70,7 +68,8 @@ fn window_expr(window: Window) -> Option<ExprId> {
     }
 }
 
-fn window_key(program: &Program, window: Window) -> WindowKey {
+/// Windows with equal keys hold the same events.
+pub(crate) fn window_key(program: &Program, window: Window) -> WindowKey {
     let operand = |e: ExprId| match &program.expr(e).kind {
         ExprKind::Const(Value::Duration(x) | Value::Time(x)) => Operand::Const(Some(*x)),
         ExprKind::Const(Value::Missing) => Operand::Const(None),

@@ -17,6 +17,7 @@
 
 mod aggregate;
 pub(crate) mod chunk;
+mod columns;
 mod expr;
 mod fuse;
 pub(crate) mod words;
@@ -65,7 +66,8 @@ pub(crate) struct Gen<'a, 'b> {
     /// The morsel's first row.
     pub(crate) start: ir::Value,
     pub(crate) now: ir::Value,
-    /// Fused aggregates' values for the current row (computed at its top).
+    /// Fused aggregates' values for the current row (finished at its top from the
+    /// column pass's accumulators).
     pub(crate) fused: std::collections::HashMap<ExprId, V>,
     /// Rules written by earlier chunks' functions.
     pub(crate) earlier: &'a HashSet<RuleRef>,
@@ -99,25 +101,12 @@ pub(crate) fn build(
     let header = b.create_block();
     let body = b.create_block();
     let exit = b.create_block();
-    if bitwise.len() == order.len() {
-        // The word function writes every rule: no row loop at all.
-        b.ins().brif(skip, exit, &[], header, &[]);
-    } else {
-        b.ins().jump(header, &[]);
-    }
-
-    b.switch_to_block(header);
-    let row = b.use_var(row_var);
-    let more = b.ins().icmp(ir::condcodes::IntCC::SignedLessThan, row, end);
-    b.ins().brif(more, body, &[], exit, &[]);
-
-    b.switch_to_block(body);
     let mut g = Gen {
         program,
         plan,
         b,
         table,
-        row,
+        row: start,
         start,
         now,
         earlier,
@@ -125,10 +114,26 @@ pub(crate) fn build(
         fused: std::collections::HashMap::new(),
     };
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
-    for group in fuse::groups(program, order) {
-        let aggs: Vec<_> = group.iter().map(|&(_, agg, ty)| (agg, ty)).collect();
-        let values = g.fused(&aggs)?;
-        for (&(id, _, _), v) in group.iter().zip(values) {
+    let columns = g.column_pass(&fuse::groups(program, order), end)?;
+    if bitwise.len() == order.len() {
+        // The word function writes every rule: no row loop at all.
+        g.b.ins().brif(skip, exit, &[], header, &[]);
+    } else {
+        g.b.ins().jump(header, &[]);
+    }
+
+    g.b.switch_to_block(header);
+    let row = g.b.use_var(row_var);
+    let more =
+        g.b.ins()
+            .icmp(ir::condcodes::IntCC::SignedLessThan, row, end);
+    g.b.ins().brif(more, body, &[], exit, &[]);
+
+    g.b.switch_to_block(body);
+    g.row = row;
+    for column in &columns {
+        let v = g.column_value(column);
+        for &id in &column.exprs {
             g.fused.insert(id, v);
         }
     }

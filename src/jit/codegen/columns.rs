@@ -1,0 +1,244 @@
+//! Column-at-a-time aggregates: before the row loop, one loop per fused group
+//! (`fuse::groups`: the aggregates over one event type) over every event of the
+//! morsel of that type. The events of rows `start..end` are contiguous
+//! (`offsets[start]..offsets[end]`), and the runner counts where each row's events
+//! start (`Slot::EventStarts`), so the loop knows each event's row by a running sum
+//! and has no exit per profile. Each event is folded into its row's accumulators, kept
+//! in per-morsel buffers (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner).
+//! The row loop then reads a row's accumulators and finishes each aggregate
+//! (`agg_finish`).
+//!
+//! The fold is the per-row one (`agg_step`), so the meaning is the same: events are
+//! visited in stored order within each row. The window and the filter are evaluated
+//! with the event's owner as the current row, so they may read profile fields.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
+use cranelift_frontend::Variable;
+
+use crate::ir::{AggFunc, AggTarget, ExprId, Window};
+use crate::jit::JitError;
+use crate::jit::plan::Slot;
+use crate::schema::{EventId, Type};
+
+use super::aggregate::{AggState, Bounds};
+use super::fuse::{Member, WindowKey, window_key};
+use super::{Gen, V};
+
+/// One distinct aggregate of a group: its state, where each accumulator lives, and
+/// the expressions that have its value.
+pub(crate) struct Column<'x> {
+    state: AggState<'x>,
+    /// Index of its window among the group's distinct windows.
+    window: usize,
+    fields: Vec<Field>,
+    pub(crate) exprs: Vec<ExprId>,
+}
+
+/// An accumulator variable of an [`AggState`] and its per-morsel buffer.
+#[derive(Copy, Clone)]
+struct Field {
+    var: Variable,
+    ty: ir::Type,
+    /// Table index of the buffer (bytes for `i8`, words otherwise).
+    slot: u32,
+    /// Stored negated, so that the zeroed buffer holds the initial value `1`.
+    negated: bool,
+}
+
+/// Aggregates that compute the same value from the same events of a group.
+type Key = (AggFunc, AggTarget, Option<ExprId>, Type, WindowKey);
+
+impl<'x> Gen<'_, '_> {
+    /// Emits one event loop per group over the morsel's rows `start..end` and returns
+    /// the columns, whose values [`Gen::column_value`] reads per row.
+    pub(crate) fn column_pass(
+        &mut self,
+        groups: &[Vec<Member<'x>>],
+        end: ir::Value,
+    ) -> Result<Vec<Column<'x>>, JitError> {
+        let mut all = Vec::new();
+        for group in groups {
+            let Some(&(_, first, _)) = group.first() else {
+                continue;
+            };
+            let mut columns: Vec<Column<'x>> = Vec::new();
+            let mut by_key: HashMap<Key, usize> = HashMap::new();
+            let mut windows: Vec<(WindowKey, Window)> = Vec::new();
+            for &(id, agg, ty) in group {
+                let wkey = window_key(self.program, agg.window);
+                let key = (agg.func, agg.target, agg.filter, ty, wkey.clone());
+                if let Some(&k) = by_key.get(&key) {
+                    columns[k].exprs.push(id);
+                    continue;
+                }
+                let window = match windows.iter().position(|(k, _)| *k == wkey) {
+                    Some(w) => w,
+                    None => {
+                        windows.push((wkey, agg.window));
+                        windows.len() - 1
+                    }
+                };
+                let state = self.agg_init(agg, ty)?;
+                let fields = self.fields(&state);
+                by_key.insert(key, columns.len());
+                columns.push(Column {
+                    state,
+                    window,
+                    fields,
+                    exprs: vec![id],
+                });
+            }
+            let windows: Vec<Window> = windows.into_iter().map(|(_, w)| w).collect();
+            self.column_loop(first.event, &windows, &columns, end)?;
+            all.extend(columns);
+        }
+        Ok(all)
+    }
+
+    /// The value of `column` for the current row.
+    pub(crate) fn column_value(&mut self, column: &Column<'_>) -> V {
+        let local = self.b.ins().isub(self.row, self.start);
+        for f in &column.fields {
+            let x = self.acc_load(f, local);
+            self.b.def_var(f.var, x);
+        }
+        self.agg_finish(&column.state)
+    }
+
+    /// The accumulators `agg_step` and `agg_finish` use for this function.
+    fn fields(&mut self, s: &AggState<'_>) -> Vec<Field> {
+        if s.always_missing {
+            return Vec::new();
+        }
+        let float = s.target_ty == Type::Float;
+        let mut vars = vec![(s.acc, s.acc_ty, false)];
+        match s.agg.func {
+            AggFunc::Count | AggFunc::Exists => {}
+            AggFunc::Streak | AggFunc::Avg => vars.push((s.aux, types::I64, false)),
+            AggFunc::Sum if float => vars.push((s.acc_ok, types::I8, true)),
+            AggFunc::Sum => {}
+            AggFunc::Min | AggFunc::Max => {
+                vars.push((s.have, types::I8, false));
+                if float {
+                    vars.push((s.poison, types::I8, false));
+                }
+            }
+            AggFunc::First | AggFunc::Last => {
+                vars.push((s.acc_ok, types::I8, true));
+                vars.push((s.have, types::I8, false));
+                vars.push((s.aux, types::I64, false));
+            }
+        }
+        vars.into_iter()
+            .map(|(var, ty, negated)| Field {
+                var,
+                ty,
+                slot: self.plan.accumulator(ty == types::I8),
+                negated,
+            })
+            .collect()
+    }
+
+    /// The address of row `local`'s entry in `field`'s buffer.
+    fn acc_addr(&mut self, field: &Field, local: ir::Value) -> ir::Value {
+        let base = self.b.ins().load(
+            types::I64,
+            Self::flags(),
+            self.table,
+            (field.slot * 8) as i32,
+        );
+        self.elem(base, local, i64::from(field.ty.bytes()))
+    }
+
+    fn acc_load(&mut self, field: &Field, local: ir::Value) -> ir::Value {
+        let at = self.acc_addr(field, local);
+        let x = self.b.ins().load(field.ty, Self::out_flags(), at, 0);
+        if field.negated {
+            self.b.ins().bxor_imm_s(x, 1)
+        } else {
+            x
+        }
+    }
+
+    /// One loop over the events of type `event` of rows `start..end`, folding each into
+    /// its row's accumulators of every column, in the column's window.
+    fn column_loop(
+        &mut self,
+        event: EventId,
+        windows: &[Window],
+        columns: &[Column<'_>],
+        end: ir::Value,
+    ) -> Result<(), JitError> {
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let lo = self.load_u32(offsets, self.start);
+        let hi = self.load_u32(offsets, end);
+        let i_var = self.b.declare_var(types::I64);
+        self.b.def_var(i_var, lo);
+        // The current event's row minus `start`: a running sum of `EventStarts`.
+        let local_var = self.b.declare_var(types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(local_var, zero);
+
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(i_var);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, hi);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        let starts = self.addr(Slot::EventStarts(e));
+        let k = self.b.ins().isub(i, lo);
+        let at_k = self.elem(starts, k, 8);
+        let step = self.b.ins().load(types::I64, Self::out_flags(), at_k, 0);
+        let local = self.b.use_var(local_var);
+        let local = self.b.ins().iadd(local, step);
+        self.b.def_var(local_var, local);
+        let owner = self.b.ins().iadd(self.start, local);
+        let outer = self.row;
+        self.row = owner;
+        let at_base = self.addr(Slot::EventAt(e));
+        let at = self.load(types::I64, at_base, i);
+        let mut inwin = Vec::with_capacity(windows.len());
+        for window in windows {
+            let bounds = match *window {
+                Window::All => Bounds::All,
+                Window::Within(d) => Bounds::Within(self.eval(d, None)?),
+                Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+            };
+            inwin.push(self.in_window(bounds, at));
+        }
+        for column in columns {
+            if column.state.always_missing {
+                continue;
+            }
+            for f in &column.fields {
+                let x = self.acc_load(f, local);
+                self.b.def_var(f.var, x);
+            }
+            self.agg_step(&column.state, i, at, inwin[column.window])?;
+            for f in &column.fields {
+                let x = self.b.use_var(f.var);
+                let x = if f.negated {
+                    self.b.ins().bxor_imm_s(x, 1)
+                } else {
+                    x
+                };
+                let at = self.acc_addr(f, local);
+                self.b.ins().store(Self::out_flags(), x, at, 0);
+            }
+        }
+        self.row = outer;
+        let i = self.b.use_var(i_var);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(i_var, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+}
