@@ -201,7 +201,9 @@ pub(crate) enum Output {
 
 /// The outputs of every tag, then every segment.
 pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Output> {
-    let index = |slot: Slot| slots.iter().position(|s| *s == slot);
+    let positions: std::collections::HashMap<Slot, usize> =
+        slots.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let index = |slot: Slot| positions.get(&slot).copied();
     let tags = program.tags.iter().enumerate().map(|(t, rule)| {
         let t = t as u32;
         if rule.ty == Type::Bool {
