@@ -13,7 +13,7 @@ use crate::ir::{Program, RuleRef};
 use super::JitError;
 use super::bind::{Helpers, Texts};
 use super::codegen;
-use super::plan::Plan;
+use super::plan::{Plan, Slot};
 
 /// `fn(table, start, end, now, skip)`: see [`codegen`].
 type MorselFn = extern "C" fn(*const usize, i64, i64, i64, i64);
@@ -30,7 +30,12 @@ pub(crate) struct Native {
     module: Option<JITModule>,
     /// One morsel function per chunk of rules, called in order.
     funcs: Vec<*const u8>,
+    /// By chunk: every rule of it is the word function's, so with the word function
+    /// run its morsel function has nothing to do.
+    word_only: Vec<bool>,
     words: *const u8,
+    /// By table index: the word function writes every word of this result bitset.
+    writes_whole: Vec<bool>,
 }
 
 // SAFETY: after `build` the module is never mutated until `drop` (which has `&mut
@@ -51,6 +56,21 @@ impl Drop for Native {
     }
 }
 
+/// Rule sets of more rules than this are register-allocated in a single pass.
+const SINGLE_PASS_RULES: usize = 5_000;
+
+/// The register allocator for a rule set of `rules` rules. The backtracking allocator
+/// makes code that evaluates about a fifth faster but takes most of codegen's time; at
+/// ten thousand rules that is seconds, so past [`SINGLE_PASS_RULES`] the single-pass
+/// allocator (about twice as fast to compile) is used.
+fn regalloc_algorithm(rules: usize) -> &'static str {
+    if rules > SINGLE_PASS_RULES {
+        "single_pass"
+    } else {
+        "backtracking"
+    }
+}
+
 fn codegen_error(e: impl std::fmt::Display) -> JitError {
     JitError::Codegen(e.to_string())
 }
@@ -67,6 +87,10 @@ impl Native {
             ("opt_level", "speed"),
             ("use_colocated_libcalls", "false"),
             ("is_pic", "false"),
+            // Cranelift verifies every function by default: a tenth of codegen time.
+            // The generated code is covered by the differential tests instead.
+            ("enable_verifier", "false"),
+            ("regalloc_algorithm", regalloc_algorithm(order.len())),
         ] {
             flags.set(name, value).map_err(codegen_error)?;
         }
@@ -84,7 +108,9 @@ impl Native {
         let mut native = Native {
             module: Some(module),
             funcs: Vec::new(),
+            word_only: Vec::new(),
             words: std::ptr::null(),
+            writes_whole: Vec::new(),
         };
         let Some(module) = native.module.as_mut() else {
             return Err(codegen_error("no module"));
@@ -120,6 +146,9 @@ impl Native {
                 .map_err(codegen_error)?;
             module.clear_context(&mut ctx);
             chunks.push(id);
+            native
+                .word_only
+                .push(chunk.iter().all(|r| bitwise_set.contains(r)));
             earlier.extend(chunk.iter().copied());
         }
 
@@ -131,6 +160,16 @@ impl Native {
             }
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
             codegen::words::build(program, &bitwise, plan, &mut b);
+            for rule in &bitwise {
+                let i = match *rule {
+                    RuleRef::Tag(t) => plan.slot(Slot::TagBits(t.0)),
+                    RuleRef::Segment(s) => plan.slot(Slot::SegBits(s.0)),
+                } as usize;
+                if native.writes_whole.len() <= i {
+                    native.writes_whole.resize(i + 1, false);
+                }
+                native.writes_whole[i] = true;
+            }
             b.finalize(frontend);
             let id = module
                 .declare_function("corral_words", Linkage::Local, &ctx.func.signature)
@@ -158,6 +197,18 @@ impl Native {
         !self.words.is_null()
     }
 
+    /// Whether [`Native::call`] on a morsel starting at row `start` runs the word
+    /// function.
+    pub(crate) fn uses_words(&self, start: usize) -> bool {
+        self.has_words() && start.is_multiple_of(64)
+    }
+
+    /// Whether the word function writes every word of the buffer at table index `i`:
+    /// when it runs, that buffer need not start zeroed.
+    pub(crate) fn writes_whole(&self, i: usize) -> bool {
+        self.writes_whole.get(i).copied().unwrap_or(false)
+    }
+
     /// Runs the morsel functions (the word function first, when it applies) over rows
     /// `start..end`.
     ///
@@ -165,7 +216,9 @@ impl Native {
     ///
     /// `table` must be a complete address table for this function's plan (a bound
     /// table with every per-morsel slot pointing at a zeroed buffer covering
-    /// `end - start` rows), and `start..end` must be rows of the bound profiles.
+    /// `end - start` rows; when [`Native::uses_words`], the buffers it
+    /// [`Native::writes_whole`] need only the right size), and `start..end` must be rows
+    /// of the bound profiles.
     ///
     /// When `start` is a multiple of 64 and [`Native::has_words`], the word function
     /// writes the bool-logic rules' words, whole: bits past `end` in the last word may
@@ -174,7 +227,7 @@ impl Native {
         if start >= end {
             return;
         }
-        let by_words = self.has_words() && start.is_multiple_of(64);
+        let by_words = self.uses_words(start);
         if by_words {
             // SAFETY: `words` is the finalized function with signature `WordsFn`, kept
             // alive by `self.module`. Words `start / 64 ..` of `(end - start)`
@@ -186,7 +239,10 @@ impl Native {
             let words = (end - start).div_ceil(64);
             w(table.as_ptr(), (start / 64) as i64, words as i64);
         }
-        for &func in &self.funcs {
+        for (&func, &word_only) in self.funcs.iter().zip(&self.word_only) {
+            if by_words && word_only {
+                continue;
+            }
             // SAFETY: `func` is a finalized function with signature `MorselFn` (five
             // i64 parameters in the platform's C convention, no result), and
             // `self.module` keeps its code alive for the duration of the call.
