@@ -14,7 +14,7 @@ use crate::value::Value;
 use super::clock::{in_quiet, next_local};
 use super::plan::{Op, Plan, TimeSource};
 use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
-use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
+use super::state::{ActionRecord, Instance, ProfileRecord, Status, StoredEvent, Timer};
 use super::store::Tx;
 use super::{Action, Delivery, TriggerError};
 
@@ -57,6 +57,20 @@ impl<'e, 't> Ctx<'e, 't> {
         }
     }
 
+    /// Like [`Ctx::record`], moving a cached record out instead of copying it: for
+    /// work that puts it back with [`Ctx::put_record`] (or [`Ctx::save`]).
+    fn take_record(&mut self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
+        match self.cache.remove(id) {
+            Some(rec) => Ok(Some(rec)),
+            None => self.tx.profile(id),
+        }
+    }
+
+    /// Whether the profile is known, cached or stored.
+    pub fn has_profile(&self, id: &str) -> Result<bool, TriggerError> {
+        Ok(self.cache.contains_key(id) || self.tx.has_profile(id)?)
+    }
+
     /// Keeps a changed record for [`Ctx::flush`]; writes them all when they are many
     /// (a pass over every profile), so memory stays bounded.
     pub fn put_record(&mut self, id: &str, rec: ProfileRecord) -> Result<(), TriggerError> {
@@ -75,16 +89,22 @@ impl<'e, 't> Ctx<'e, 't> {
         Ok(())
     }
 
+    /// The profile to read (a copy of a cached record): for work that does not save it.
     pub fn load(&self, id: &str) -> Result<Option<Loaded>, TriggerError> {
-        let Some(rec) = self.record(id)? else {
-            return Ok(None);
-        };
-        let profiles = to_profiles(&self.program.schema, id, &rec)?;
-        Ok(Some(Loaded {
+        Ok(self.record(id)?.map(|rec| self.loaded(id, rec)))
+    }
+
+    /// The profile to change and then [`Ctx::save`]: a cached record is moved out.
+    fn load_mut(&mut self, id: &str) -> Result<Option<Loaded>, TriggerError> {
+        Ok(self.take_record(id)?.map(|rec| self.loaded(id, rec)))
+    }
+
+    fn loaded(&self, id: &str, rec: ProfileRecord) -> Loaded {
+        Loaded {
             id: id.to_string(),
+            profiles: to_profiles(&self.program.schema, id, &rec),
             rec,
-            profiles,
-        }))
+        }
     }
 
     fn save(&mut self, lp: Loaded) -> Result<(), TriggerError> {
@@ -149,7 +169,7 @@ impl<'e, 't> Ctx<'e, 't> {
     /// Evaluates a profile's watched segments without firing `enter`/`exit` for
     /// memberships not yet known, and schedules its re-check.
     pub fn baseline(&mut self, id: &str, t: i64) -> Result<(), TriggerError> {
-        if let Some(mut lp) = self.load(id)? {
+        if let Some(mut lp) = self.load_mut(id)? {
             self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
             self.save(lp)?;
         }
@@ -163,7 +183,7 @@ impl<'e, 't> Ctx<'e, 't> {
                     return Ok(());
                 };
                 inst.timer = None;
-                if let Some(mut lp) = self.load(&inst.profile)? {
+                if let Some(mut lp) = self.load_mut(&inst.profile)? {
                     self.step(&mut lp, inst, t)?;
                     self.save(lp)?;
                 } else {
@@ -171,7 +191,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 }
             }
             Timer::Check(id) => {
-                if let Some(mut lp) = self.load(&id)? {
+                if let Some(mut lp) = self.load_mut(&id)? {
                     lp.rec.check = None;
                     self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
                     self.save(lp)?;
@@ -191,7 +211,7 @@ impl<'e, 't> Ctx<'e, 't> {
                     self.tx.add_timer(next, &Timer::Daily(i))?;
                 }
                 self.for_each_profile(|ctx, id| {
-                    if let Some(mut lp) = ctx.load(id)? {
+                    if let Some(mut lp) = ctx.load_mut(id)? {
                         ctx.start(&mut lp, trigger, t)?;
                         ctx.save(lp)?;
                     }
@@ -202,34 +222,22 @@ impl<'e, 't> Ctx<'e, 't> {
         Ok(())
     }
 
-    /// Applies one validated event (`obj` without `profile`) at processing time `t`.
+    /// Applies one validated event at processing time `t`.
     pub fn event(
         &mut self,
         profile: &str,
-        event: EventId,
-        obj: Json,
-        at: i64,
+        stored: StoredEvent,
         t: i64,
     ) -> Result<(), TriggerError> {
-        let Some(mut rec) = self.record(profile)? else {
+        let Some(mut rec) = self.take_record(profile)? else {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
-        let name = self.program.schema.event_def(event).name.clone();
+        let event = EventId(stored.event);
         let earliest_start = self.earliest_start(&rec)?;
-        prune(
-            &self.program.schema,
-            &self.plan.retention,
-            &mut rec,
-            t,
-            earliest_start,
-        );
-        let index = insert_event(&mut rec, obj, at);
-        let mut lp = Loaded {
-            id: profile.to_string(),
-            profiles: to_profiles(&self.program.schema, profile, &rec)?,
-            rec,
-        };
-        let row = event_row(&lp.rec, index, &name);
+        prune(&self.plan.retention, &mut rec, t, earliest_start);
+        let index = insert_event(&mut rec, stored);
+        let mut lp = self.loaded(profile, rec);
+        let row = event_row(&lp.rec, index);
 
         // Goals first: the event may be the one an instance was waiting for.
         for id in lp.rec.instances.clone() {
@@ -329,13 +337,11 @@ impl<'e, 't> Ctx<'e, 't> {
             }
         };
         let times_of = |event: EventId| {
-            let name = &self.program.schema.event_def(event).name;
             lp.rec
                 .events
                 .iter()
-                .zip(&lp.rec.event_times)
-                .filter(move |(e, _)| e.get("type").and_then(Json::as_str) == Some(name.as_str()))
-                .map(|(_, &at)| at)
+                .filter(move |e| e.event == event.0)
+                .map(|e| e.at)
         };
         for w in &self.plan.watched {
             for source in &w.time {
@@ -547,7 +553,7 @@ impl<'e, 't> Ctx<'e, 't> {
             "{trigger}:{}:{}:{}:{}",
             send.number, send.step, send.attempt, lp.id
         );
-        if self.tx.action(&id)?.is_some() {
+        if self.tx.has_action(&id)? {
             return Ok(());
         }
         let action = Action {
