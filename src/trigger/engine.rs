@@ -152,13 +152,16 @@ impl Engine {
         // scan of the file: the engine accepts events again at once.
         tx.set_quick_repair(true);
         let (result, out) = {
+            let tables = Tx::open(&tx)?;
+            let clock = tables.meta("clock")?;
             let mut ctx = Ctx {
                 program: &self.program,
                 plan: &self.plan,
                 interp: Interpreter::new(&self.program),
-                tx: Tx::open(&tx)?,
+                tx: tables,
                 out: Vec::new(),
                 cache: HashMap::new(),
+                clock,
             };
             let result = f(&mut Batch { ctx: &mut ctx })?;
             ctx.flush()?;
@@ -356,7 +359,7 @@ impl Batch<'_, '_, '_> {
         let clock = self.ctx.clock()?;
         check_time(at, clock)?;
         let stored = typed_event(&self.ctx.program.schema, event_id, obj, at)?;
-        if !self.ctx.has_profile(&profile)? {
+        if !self.ctx.cache_profile(&profile)? {
             return Err(TriggerError::UnknownProfile(profile));
         }
         let t = clock.map_or(at, |c| c.max(at));

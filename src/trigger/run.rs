@@ -42,11 +42,18 @@ pub(crate) struct Ctx<'e, 't> {
     /// before the commit: a profile met by several inputs of a batch is decoded and
     /// encoded once.
     pub cache: HashMap<String, ProfileRecord>,
+    /// The clock as of this transaction (read once when it begins), written back by
+    /// [`Ctx::flush`].
+    pub clock: Option<i64>,
 }
 
 impl<'e, 't> Ctx<'e, 't> {
     pub fn clock(&self) -> Result<Option<i64>, TriggerError> {
-        self.tx.meta("clock")
+        Ok(self.clock)
+    }
+
+    fn set_clock(&mut self, t: i64) {
+        self.clock = Some(t);
     }
 
     /// A profile's record as of this transaction (changes not yet flushed included).
@@ -66,9 +73,19 @@ impl<'e, 't> Ctx<'e, 't> {
         }
     }
 
-    /// Whether the profile is known, cached or stored.
-    pub fn has_profile(&self, id: &str) -> Result<bool, TriggerError> {
-        Ok(self.cache.contains_key(id) || self.tx.has_profile(id)?)
+    /// Whether the profile is known; if so its record is in the cache afterwards, so
+    /// the work that follows reads the store once.
+    pub fn cache_profile(&mut self, id: &str) -> Result<bool, TriggerError> {
+        if self.cache.contains_key(id) {
+            return Ok(true);
+        }
+        match self.tx.profile(id)? {
+            Some(rec) => {
+                self.put_record(id, rec)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Keeps a changed record for [`Ctx::flush`]; writes them all when they are many
@@ -81,10 +98,14 @@ impl<'e, 't> Ctx<'e, 't> {
         Ok(())
     }
 
-    /// Writes the changed records to the store; called once, before the commit.
+    /// Writes the changed records and the clock to the store; called before the
+    /// commit.
     pub fn flush(&mut self) -> Result<(), TriggerError> {
         for (id, rec) in std::mem::take(&mut self.cache) {
             self.tx.put_profile(&id, &rec)?;
+        }
+        if let Some(t) = self.clock {
+            self.tx.set_meta("clock", t)?;
         }
         Ok(())
     }
@@ -126,16 +147,17 @@ impl<'e, 't> Ctx<'e, 't> {
         }
         while let Some(((due, _), timer)) = self.tx.pop_due(t)? {
             let now = self.clock()?.map_or(due, |c| c.max(due));
-            self.tx.set_meta("clock", now)?;
+            self.set_clock(now);
             self.fire(timer, now)?;
         }
         let clock = self.clock()?.map_or(t, |c| c.max(t));
-        self.tx.set_meta("clock", clock)
+        self.set_clock(clock);
+        Ok(())
     }
 
     /// The clock starts: schedule `every day at` and take every profile's baseline.
     fn first_time(&mut self, t: i64) -> Result<(), TriggerError> {
-        self.tx.set_meta("clock", t)?;
+        self.set_clock(t);
         for (i, trigger) in self.program.triggers.iter().enumerate() {
             if let TriggerStart::EveryDay(minute) = trigger.start
                 && let Some(at) = next_local(&self.plan.zone, minute, t - 1)

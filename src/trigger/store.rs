@@ -176,10 +176,6 @@ impl<'t> Tx<'t> {
         }
     }
 
-    pub(crate) fn has_profile(&self, id: &str) -> Result<bool, TriggerError> {
-        Ok(self.profiles.get(id).map_err(store_err)?.is_some())
-    }
-
     pub(crate) fn put_profile(
         &mut self,
         id: &str,
