@@ -101,7 +101,10 @@ impl<'e, 't> Ctx<'e, 't> {
     /// Writes the changed records and the clock to the store; called before the
     /// commit.
     pub fn flush(&mut self) -> Result<(), TriggerError> {
-        for (id, rec) in std::mem::take(&mut self.cache) {
+        // In key order: consecutive inserts land on the same B-tree pages.
+        let mut records: Vec<(String, ProfileRecord)> = self.cache.drain().collect();
+        records.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (id, rec) in records {
             self.tx.put_profile(&id, &rec)?;
         }
         if let Some(t) = self.clock {

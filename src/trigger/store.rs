@@ -135,6 +135,9 @@ pub(crate) struct Tx<'t> {
     layout: Table<'t, &'static str, &'static str>,
     /// Reused for encoding profile records.
     buf: Vec<u8>,
+    /// The due time of the first timer, when known (`Some(None)`: no timer), so most
+    /// events need not look at the timers table.
+    first_due: Option<Option<i64>>,
 }
 
 impl<'t> Tx<'t> {
@@ -148,6 +151,7 @@ impl<'t> Tx<'t> {
             log: tx.open_table(LOG).map_err(store_err)?,
             layout: tx.open_table(LAYOUT).map_err(store_err)?,
             buf: Vec::new(),
+            first_due: None,
         })
     }
 
@@ -261,24 +265,43 @@ impl<'t> Tx<'t> {
         self.timers
             .insert(key, self.buf.as_slice())
             .map_err(store_err)?;
+        if let Some(first) = self.first_due {
+            self.first_due = Some(Some(first.map_or(at, |f| f.min(at))));
+        }
         Ok(key)
     }
 
     pub(crate) fn remove_timer(&mut self, key: TimerKey) -> Result<(), TriggerError> {
         self.timers.remove(key).map_err(store_err)?;
+        if self.first_due == Some(Some(key.0)) {
+            self.first_due = None;
+        }
         Ok(())
     }
 
     /// Removes and returns the first timer due at or before `t`.
     pub(crate) fn pop_due(&mut self, t: i64) -> Result<Option<(TimerKey, Timer)>, TriggerError> {
+        if let Some(first) = self.first_due
+            && first.is_none_or(|due| due > t)
+        {
+            return Ok(None);
+        }
         let first = match self.timers.first().map_err(store_err)? {
             Some((k, v)) if k.value().0 <= t => {
                 Some((k.value(), decode_timer(v.value()).map_err(corrupt)?))
             }
-            _ => None,
+            Some((k, _)) => {
+                self.first_due = Some(Some(k.value().0));
+                None
+            }
+            None => {
+                self.first_due = Some(None);
+                None
+            }
         };
         if let Some((key, _)) = &first {
             self.timers.remove(*key).map_err(store_err)?;
+            self.first_due = None;
         }
         Ok(first)
     }
