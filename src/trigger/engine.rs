@@ -19,6 +19,7 @@ use super::profile::from_row;
 use super::run::{Ctx, event_type};
 use super::state::Status;
 use super::store::{self, Tx, store_err};
+use super::warm::Warm;
 use super::{Action, Delivery, EARLIEST, LATEST, MAX_AHEAD, TriggerError};
 
 /// The meta key of the rules' layout fingerprint ([`Plan::layout_hash`]).
@@ -49,6 +50,7 @@ pub struct Engine {
     program: Program,
     plan: Plan,
     db: Database,
+    warm: Warm,
 }
 
 impl Engine {
@@ -80,7 +82,12 @@ impl Engine {
     ) -> Result<Engine, TriggerError> {
         let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
         let db = store::open(dir)?;
-        let mut engine = Engine { program, plan, db };
+        let mut engine = Engine {
+            program,
+            plan,
+            db,
+            warm: Warm::default(),
+        };
         let hash = engine.plan.layout_hash(&engine.program);
         match engine.read(|tx| tx.meta(RULES_KEY))? {
             Some(stored) if stored == hash => {}
@@ -134,7 +141,12 @@ impl Engine {
     pub(crate) fn in_memory_program(program: Program) -> Result<Engine, TriggerError> {
         let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
         let db = store::open_in_memory()?;
-        Ok(Engine { program, plan, db })
+        Ok(Engine {
+            program,
+            plan,
+            db,
+            warm: Warm::default(),
+        })
     }
 
     pub fn program(&self) -> &Program {
@@ -144,6 +156,18 @@ impl Engine {
     /// Runs `f` in one store transaction: everything it does, and every action it
     /// emits, is committed together or (on an error) not at all.
     pub fn batch<R>(
+        &mut self,
+        f: impl FnOnce(&mut Batch<'_, '_, '_>) -> Result<R, TriggerError>,
+    ) -> Result<(R, Vec<Action>), TriggerError> {
+        let done = self.transaction(f);
+        if done.is_err() {
+            // What the failed transaction wrote back may not be in the store.
+            self.warm.clear();
+        }
+        done
+    }
+
+    fn transaction<R>(
         &mut self,
         f: impl FnOnce(&mut Batch<'_, '_, '_>) -> Result<R, TriggerError>,
     ) -> Result<(R, Vec<Action>), TriggerError> {
@@ -161,6 +185,7 @@ impl Engine {
                 tx: tables,
                 out: Vec::new(),
                 cache: HashMap::new(),
+                warm: &mut self.warm,
                 clock,
             };
             let result = f(&mut Batch { ctx: &mut ctx })?;

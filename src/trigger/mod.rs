@@ -35,6 +35,7 @@ mod run;
 mod state;
 mod store;
 pub(crate) mod timeline;
+mod warm;
 
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@ use super::plan::{Op, Plan, TimeSource};
 use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
 use super::state::{ActionRecord, Instance, ProfileRecord, Status, StoredEvent, Timer};
 use super::store::Tx;
+use super::warm::Warm;
 use super::{Action, Delivery, TriggerError};
 
 /// Changed profile records kept decoded in a transaction before they are written.
@@ -42,6 +43,8 @@ pub(crate) struct Ctx<'e, 't> {
     /// before the commit: a profile met by several inputs of a batch is decoded and
     /// encoded once.
     pub cache: HashMap<String, ProfileRecord>,
+    /// Records written by earlier transactions, kept decoded.
+    pub warm: &'e mut Warm,
     /// The clock as of this transaction (read once when it begins), written back by
     /// [`Ctx::flush`].
     pub clock: Option<i64>,
@@ -58,7 +61,7 @@ impl<'e, 't> Ctx<'e, 't> {
 
     /// A profile's record as of this transaction (changes not yet flushed included).
     pub fn record(&self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
-        match self.cache.get(id) {
+        match self.cache.get(id).or_else(|| self.warm.get(id)) {
             Some(rec) => Ok(Some(rec.clone())),
             None => self.tx.profile(id),
         }
@@ -67,7 +70,7 @@ impl<'e, 't> Ctx<'e, 't> {
     /// Like [`Ctx::record`], moving a cached record out instead of copying it: for
     /// work that puts it back with [`Ctx::put_record`] (or [`Ctx::save`]).
     fn take_record(&mut self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
-        match self.cache.remove(id) {
+        match self.cache.remove(id).or_else(|| self.warm.take(id)) {
             Some(rec) => Ok(Some(rec)),
             None => self.tx.profile(id),
         }
@@ -79,7 +82,11 @@ impl<'e, 't> Ctx<'e, 't> {
         if self.cache.contains_key(id) {
             return Ok(true);
         }
-        match self.tx.profile(id)? {
+        match self
+            .warm
+            .take(id)
+            .map_or_else(|| self.tx.profile(id), |r| Ok(Some(r)))?
+        {
             Some(rec) => {
                 self.put_record(id, rec)?;
                 Ok(true)
@@ -106,6 +113,7 @@ impl<'e, 't> Ctx<'e, 't> {
         records.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (id, rec) in records {
             self.tx.put_profile(&id, &rec)?;
+            self.warm.keep(id, rec);
         }
         if let Some(t) = self.clock {
             self.tx.set_meta("clock", t)?;
