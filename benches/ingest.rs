@@ -147,6 +147,7 @@ fn ingest(c: &mut Criterion) {
     for (size, batches) in [(BATCH, 40), (BIG_BATCH, 4), (1, 2_000)] {
         let mut calls = Vec::with_capacity(size * batches);
         let mut commits = Vec::with_capacity(batches);
+        let (wall, cpu) = (Instant::now(), cpu_time());
         for _ in 0..batches {
             let started = Instant::now();
             engine
@@ -162,14 +163,28 @@ fn ingest(c: &mut Criterion) {
                 .unwrap();
             commits.push(started.elapsed());
         }
+        let events = (size * batches) as f64;
+        let per_cpu_second = match (cpu, cpu_time()) {
+            (Some(a), Some(b)) if b > a => format!("{:.0}", events / (b - a).as_secs_f64()),
+            _ => "?".into(),
+        };
         eprintln!(
-            "ingest/retail5 {size} event(s) per transaction: ingest call p50 {:?} p99 {:?}; event to commit p50 {:?} p99 {:?}",
+            "ingest/retail5 {size} event(s) per transaction: {:.0} events/s, {per_cpu_second} events per CPU second; ingest call p50 {:?} p99 {:?}; event to commit p50 {:?} p99 {:?}",
+            events / wall.elapsed().as_secs_f64(),
             quantile(&mut calls, 0.50),
             quantile(&mut calls, 0.99),
             quantile(&mut commits, 0.50),
             quantile(&mut commits, 0.99),
         );
     }
+}
+
+/// CPU time this thread has run (Linux), so a figure on a shared machine can be read
+/// as "on one core": waiting for the disk or for another process is not counted.
+fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }
 
 fn quantile(samples: &mut [Duration], q: f64) -> Duration {
