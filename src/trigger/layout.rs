@@ -188,4 +188,34 @@ mod tests {
         same.apply(&mut rec);
         assert_eq!(rec, before);
     }
+
+    fn rules(fields: &str) -> crate::RuleSet {
+        let text = format!(
+            "profile {{\n  id: string\n{fields}}}\nevent login {{}}\n\
+             channel sms when phone is present\n\
+             trigger hi {{\n  on login\n  when vip >= 3\n  send \"hi\" via sms\n}}\n"
+        );
+        crate::RuleSet::from_source("layout.corral", &text).unwrap()
+    }
+
+    #[test]
+    fn a_store_opened_with_a_changed_schema_reads_its_fields_by_name() {
+        use crate::trigger::Engine;
+        use serde_json::json;
+        let dir = tempfile::tempdir().unwrap();
+        let before = rules("  phone: string\n  vip: int\n");
+        let mut engine = Engine::open(&before, dir.path()).unwrap();
+        engine
+            .add_profiles_json(&[json!({"id": "u1", "phone": "138", "vip": 5})])
+            .unwrap();
+        drop(engine);
+        // A field added in front moves every position: the records are re-indexed.
+        let after = rules("  city: string\n  phone: string\n  vip: int\n");
+        let mut engine = Engine::open(&after, dir.path()).unwrap();
+        let sent = engine
+            .ingest(&json!({"profile": "u1", "type": "login", "at": "2026-11-20T10:00:00Z"}))
+            .unwrap();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0].channel.as_deref(), Some("sms"));
+    }
 }
