@@ -24,9 +24,12 @@ pub fn encode_profile(rec: &ProfileRecord, out: &mut Vec<u8>) {
         put_datum(out, d);
     }
     put_len(out, rec.events.len());
+    // Event times are sorted: each is stored as the step from the one before.
+    let mut prev = 0i64;
     for e in &rec.events {
         put_u64(out, u64::from(e.event));
-        put_i64(out, e.at);
+        put_i64(out, e.at.wrapping_sub(prev));
+        prev = e.at;
         put_len(out, e.props.len());
         for d in &e.props {
             put_datum(out, d);
@@ -64,9 +67,11 @@ pub fn decode_profile(bytes: &[u8]) -> Result<ProfileRecord, String> {
     rec.fields = (0..n).map(|_| r.datum()).collect::<Result<_, _>>()?;
     let n = r.len()?;
     rec.events.reserve(n);
+    let mut prev = 0i64;
     for _ in 0..n {
         let event = r.u32()?;
-        let at = r.i64()?;
+        let at = prev.wrapping_add(r.i64()?);
+        prev = at;
         let k = r.len()?;
         let props = (0..k).map(|_| r.datum()).collect::<Result<_, _>>()?;
         rec.events.push(StoredEvent { event, at, props });
@@ -374,11 +379,29 @@ mod tests {
                 Datum::Enum(2),
                 Datum::Set(vec!["a".into(), "é".into()]),
             ],
-            events: vec![StoredEvent {
-                event: 1,
-                at: 1_790_000_000_000_000,
-                props: vec![Datum::Str("SKU-1".into()), Datum::Float(59.0)],
-            }],
+            events: vec![
+                StoredEvent {
+                    event: 1,
+                    at: 1_790_000_000_000_000,
+                    props: vec![Datum::Str("SKU-1".into()), Datum::Float(59.0)],
+                },
+                StoredEvent {
+                    event: 0,
+                    at: 1_790_000_050_000_000,
+                    props: vec![],
+                },
+                // Out of order or at the extremes still round-trips.
+                StoredEvent {
+                    event: 2,
+                    at: i64::MIN,
+                    props: vec![Datum::Missing, Datum::Int(1)],
+                },
+                StoredEvent {
+                    event: 2,
+                    at: i64::MAX,
+                    props: vec![],
+                },
+            ],
             segments: vec![None, Some(true), Some(false)],
             instances: vec![7, 300],
             starts: vec![vec![], vec![5, 9, i64::MIN, i64::MAX]],
