@@ -1,13 +1,16 @@
 //! The trigger runtime with durable state: sustained ingest (events per second, batches
 //! of 256 events per transaction as `corral run` commits them, of 4096, and one
-//! transaction per event as `Engine::ingest` does), p99 latency per event, and the time
-//! to reopen a store with many profiles and accept the next event.
+//! transaction per event as `Engine::ingest` does), p50/p99 latency per event at each
+//! of those sizes (printed on stderr), and the time to reopen a store with many
+//! profiles and accept the next event.
 //!
 //! The rule set is `examples/triggers.corral` plus two more event triggers: five
 //! triggers (event, enter-segment, daily, and two more on events).
 //!
 //! ```sh
 //! cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3
+//! # the engine alone, with the store in memory-backed files (fsync costs nothing):
+//! CORRAL_BENCH_DIR=/dev/shm cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -76,8 +79,14 @@ fn event(k: usize) -> Value {
     }
 }
 
+/// The store goes in a temporary directory under `CORRAL_BENCH_DIR` if set (e.g.
+/// `/dev/shm`, to measure the engine without the disk's `fsync`), else under the
+/// system's temporary directory.
 fn engine_with_profiles(n: usize) -> (Engine, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = match std::env::var_os("CORRAL_BENCH_DIR") {
+        Some(base) => tempfile::tempdir_in(base).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let mut engine = Engine::open(&rules(), dir.path()).unwrap();
     let rows: Vec<Value> = (0..n).map(profile).collect();
     engine.add_profiles_json(&rows).unwrap();
@@ -131,23 +140,56 @@ fn ingest(c: &mut Criterion) {
     });
     group.finish();
 
-    // p99 latency of one event in its own transaction, printed beside criterion's
-    // figures.
-    let mut latencies: Vec<Duration> = (0..2_000)
-        .map(|_| {
+    // Latency per event at each batch size, printed beside criterion's figures: the
+    // time of the `ingest` call, and the time from the batch's start to its commit (an
+    // event's actions are durable, and so can be sent, only then; the first event of a
+    // batch waits this long).
+    for (size, batches) in [(BATCH, 40), (BIG_BATCH, 4), (1, 2_000)] {
+        let mut calls = Vec::with_capacity(size * batches);
+        let mut commits = Vec::with_capacity(batches);
+        let (wall, cpu) = (Instant::now(), cpu_time());
+        for _ in 0..batches {
             let started = Instant::now();
-            engine.ingest(&event(k)).unwrap();
-            k += 1;
-            started.elapsed()
-        })
-        .collect();
-    latencies.sort();
-    let p = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    eprintln!(
-        "ingest/retail5 latency per event (own transaction): p50 {:?}, p99 {:?}",
-        p(0.50),
-        p(0.99)
-    );
+            engine
+                .batch(|batch| {
+                    for _ in 0..size {
+                        let call = Instant::now();
+                        batch.ingest(&event(k)).unwrap();
+                        calls.push(call.elapsed());
+                        k += 1;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            commits.push(started.elapsed());
+        }
+        let events = (size * batches) as f64;
+        let per_cpu_second = match (cpu, cpu_time()) {
+            (Some(a), Some(b)) if b > a => format!("{:.0}", events / (b - a).as_secs_f64()),
+            _ => "?".into(),
+        };
+        eprintln!(
+            "ingest/retail5 {size} event(s) per transaction: {:.0} events/s, {per_cpu_second} events per CPU second; ingest call p50 {:?} p99 {:?}; event to commit p50 {:?} p99 {:?}",
+            events / wall.elapsed().as_secs_f64(),
+            quantile(&mut calls, 0.50),
+            quantile(&mut calls, 0.99),
+            quantile(&mut commits, 0.50),
+            quantile(&mut commits, 0.99),
+        );
+    }
+}
+
+/// CPU time this thread has run (Linux), so a figure on a shared machine can be read
+/// as "on one core": waiting for the disk or for another process is not counted.
+fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+fn quantile(samples: &mut [Duration], q: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)]
 }
 
 fn recovery(c: &mut Criterion) {

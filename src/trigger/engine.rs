@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use redb::Database;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::api::RuleSet;
 use crate::data::{JsonReader, LoadOptions, Profiles, ProfilesBuilder};
@@ -12,11 +12,14 @@ use crate::eval::Interpreter;
 use crate::ir::Program;
 use crate::time::{format_rfc3339, parse_instant};
 
+use super::input::typed_event;
+use super::layout;
 use super::plan::Plan;
 use super::profile::from_row;
 use super::run::{Ctx, event_type};
 use super::state::Status;
 use super::store::{self, Tx, store_err};
+use super::warm::Warm;
 use super::{Action, Delivery, EARLIEST, LATEST, MAX_AHEAD, TriggerError};
 
 /// The meta key of the rules' layout fingerprint ([`Plan::layout_hash`]).
@@ -47,6 +50,7 @@ pub struct Engine {
     program: Program,
     plan: Plan,
     db: Database,
+    warm: Warm,
 }
 
 impl Engine {
@@ -78,7 +82,12 @@ impl Engine {
     ) -> Result<Engine, TriggerError> {
         let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
         let db = store::open(dir)?;
-        let mut engine = Engine { program, plan, db };
+        let mut engine = Engine {
+            program,
+            plan,
+            db,
+            warm: Warm::default(),
+        };
         let hash = engine.plan.layout_hash(&engine.program);
         match engine.read(|tx| tx.meta(RULES_KEY))? {
             Some(stored) if stored == hash => {}
@@ -89,7 +98,39 @@ impl Engine {
                 engine.batch(|b| b.ctx.tx.set_meta(RULES_KEY, hash))?;
             }
         }
+        engine.adopt_records_layout()?;
         Ok(engine)
+    }
+
+    /// Records the schema layout of the profile records, re-indexing every stored
+    /// record (in the same transaction) when it was written with another one.
+    fn adopt_records_layout(&mut self) -> Result<(), TriggerError> {
+        let text = layout::describe(&self.program.schema);
+        let stored = self.read(|tx| tx.records_layout())?;
+        if stored.as_deref() == Some(text.as_str()) {
+            return Ok(());
+        }
+        self.batch(|b| {
+            if let Some(old) = &stored {
+                let remap = layout::Remap::new(old, &b.ctx.program.schema);
+                let mut after: Option<String> = None;
+                loop {
+                    let ids = b.ctx.tx.profile_ids(after.as_deref(), LOAD_CHUNK)?;
+                    for id in &ids {
+                        if let Some(mut rec) = b.ctx.tx.profile(id)? {
+                            remap.apply(&mut rec);
+                            b.ctx.tx.put_profile(id, &rec)?;
+                        }
+                    }
+                    match ids.last() {
+                        Some(last) if ids.len() == LOAD_CHUNK => after = Some(last.clone()),
+                        _ => break,
+                    }
+                }
+            }
+            b.ctx.tx.set_records_layout(&text)
+        })?;
+        Ok(())
     }
 
     /// An engine whose state is in memory only (lost when it is dropped).
@@ -100,7 +141,12 @@ impl Engine {
     pub(crate) fn in_memory_program(program: Program) -> Result<Engine, TriggerError> {
         let plan = Plan::new(&program).map_err(TriggerError::Rules)?;
         let db = store::open_in_memory()?;
-        Ok(Engine { program, plan, db })
+        Ok(Engine {
+            program,
+            plan,
+            db,
+            warm: Warm::default(),
+        })
     }
 
     pub fn program(&self) -> &Program {
@@ -113,18 +159,34 @@ impl Engine {
         &mut self,
         f: impl FnOnce(&mut Batch<'_, '_, '_>) -> Result<R, TriggerError>,
     ) -> Result<(R, Vec<Action>), TriggerError> {
+        let done = self.transaction(f);
+        if done.is_err() {
+            // What the failed transaction wrote back may not be in the store.
+            self.warm.clear();
+        }
+        done
+    }
+
+    fn transaction<R>(
+        &mut self,
+        f: impl FnOnce(&mut Batch<'_, '_, '_>) -> Result<R, TriggerError>,
+    ) -> Result<(R, Vec<Action>), TriggerError> {
         let mut tx = self.db.begin_write().map_err(store_err)?;
         // Each commit saves the allocator state, so reopening after a crash needs no
         // scan of the file: the engine accepts events again at once.
         tx.set_quick_repair(true);
         let (result, out) = {
+            let tables = Tx::open(&tx)?;
+            let clock = tables.meta("clock")?;
             let mut ctx = Ctx {
                 program: &self.program,
                 plan: &self.plan,
                 interp: Interpreter::new(&self.program),
-                tx: Tx::open(&tx)?,
+                tx: tables,
                 out: Vec::new(),
                 cache: HashMap::new(),
+                warm: &mut self.warm,
+                clock,
             };
             let result = f(&mut Batch { ctx: &mut ctx })?;
             ctx.flush()?;
@@ -321,35 +383,13 @@ impl Batch<'_, '_, '_> {
         };
         let clock = self.ctx.clock()?;
         check_time(at, clock)?;
-        let stored: Map<String, Json> = obj
-            .iter()
-            .filter(|(k, _)| k.as_str() != "profile")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let stored = Json::Object(stored);
-        self.validate(&stored)?;
-        if !self.ctx.tx.has_profile(&profile)? {
+        let stored = typed_event(&self.ctx.program.schema, event_id, obj, at)?;
+        if !self.ctx.cache_profile(&profile)? {
             return Err(TriggerError::UnknownProfile(profile));
         }
         let t = clock.map_or(at, |c| c.max(at));
         self.ctx.advance(t)?;
-        self.ctx.event(&profile, event_id, stored, at, t)
-    }
-
-    /// The event's properties have their declared types.
-    fn validate(&self, stored: &Json) -> Result<(), TriggerError> {
-        let schema = &self.ctx.program.schema;
-        let probe = serde_json::json!({"id": "-", "events": [stored]});
-        let mut builder = ProfilesBuilder::new(schema);
-        JsonReader::new(schema)
-            .add(&mut builder, &probe)
-            .map_err(|e| {
-                let text = e.to_string();
-                // The probe's location (`row 1: field `events[0].x``) means nothing to
-                // the sender; name the property.
-                let text = text.replace("events[0].", "");
-                TriggerError::BadEvent(text.replace("row 1: ", ""))
-            })
+        self.ctx.event(&profile, stored, t)
     }
 
     /// See [`Engine::advance_to`].

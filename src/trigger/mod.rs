@@ -25,13 +25,17 @@
 //!   and the actions it emitted in one store transaction.
 
 mod clock;
+mod codec;
 mod engine;
+mod input;
+mod layout;
 mod plan;
 mod profile;
 mod run;
 mod state;
 mod store;
 pub(crate) mod timeline;
+mod warm;
 
 #[cfg(test)]
 mod tests;
@@ -114,6 +118,15 @@ pub enum TriggerError {
         "the state in `{0}` was built with different rules (its triggers, steps, channels, watched segments or event types differ); use a new state directory, or migrate it explicitly (`corral run --migrate`, `Engine::open_migrating`)"
     )]
     RulesChanged(String),
+    /// The state directory was written in a record format this version cannot read.
+    #[error(
+        "the state in `{path}` is in record format {found}, and this version of corral reads format {supported}; use a new state directory (and feed it the profiles and events again)"
+    )]
+    StateFormat {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
     #[error("bad event: {0}")]
     BadEvent(String),
     #[error("bad receipt: {0}")]

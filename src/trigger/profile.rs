@@ -1,84 +1,175 @@
 //! One profile between the store and the interpreter: a stored [`ProfileRecord`] as a
 //! one-row [`Profiles`] to evaluate, and a row of loaded [`Profiles`] as a record.
 
-use serde_json::{Map, Value as Json};
-
-use crate::data::{Column, ColumnValues, DataError, JsonReader, Profiles, ProfilesBuilder};
+use crate::data::{Bitmap, Column, ColumnValues, Dictionary, EventTable, Profiles};
 use crate::schema::{EventId, Schema, Type};
-use crate::time::format_rfc3339;
 
 use super::plan::Retention;
-use super::state::ProfileRecord;
+use super::state::{Datum, ProfileRecord, StoredEvent};
 
-/// The record as a one-row [`Profiles`] (row 0) for the interpreter.
-pub(crate) fn to_profiles(
-    schema: &Schema,
-    id: &str,
-    rec: &ProfileRecord,
-) -> Result<Profiles, DataError> {
-    let mut obj = rec.fields.clone();
-    obj.insert("id".into(), Json::String(id.to_string()));
-    obj.insert("events".into(), Json::Array(rec.events.clone()));
-    let mut builder = ProfilesBuilder::new(schema);
-    JsonReader::new(schema).add(&mut builder, &Json::Object(obj))?;
-    Ok(builder.finish())
+/// The record as a one-row [`Profiles`] (row 0) for the interpreter, built straight
+/// from the typed values. A value whose kind does not fit its declared type reads as
+/// missing.
+pub(crate) fn to_profiles(schema: &Schema, id: &str, rec: &ProfileRecord) -> Profiles {
+    let mut dict = Dictionary::default();
+    let columns = schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| column(f.ty, std::iter::once(rec.fields.get(i)), &mut dict))
+        .collect();
+    let events = schema
+        .events
+        .iter()
+        .enumerate()
+        .map(|(e, def)| {
+            let of_type = || rec.events.iter().filter(move |ev| ev.event as usize == e);
+            let at: Vec<i64> = of_type().map(|ev| ev.at).collect();
+            let props = def
+                .props
+                .iter()
+                .enumerate()
+                .map(|(p, prop)| column(prop.ty, of_type().map(|ev| ev.props.get(p)), &mut dict))
+                .collect();
+            EventTable {
+                offsets: vec![0, at.len() as u32],
+                at,
+                props,
+            }
+        })
+        .collect();
+    Profiles {
+        ids: vec![id.into()],
+        columns,
+        events,
+        dict,
+    }
+}
+
+/// A column of type `ty` holding `cells` (`None` or a misfit: missing).
+fn column<'d>(
+    ty: Type,
+    cells: impl Iterator<Item = Option<&'d Datum>>,
+    dict: &mut Dictionary,
+) -> Column {
+    let mut valid = Bitmap::new();
+    let mut values = match ty {
+        Type::Bool => ColumnValues::Bool(Bitmap::new()),
+        Type::Int => ColumnValues::Int(Vec::new()),
+        Type::Float => ColumnValues::Float(Vec::new()),
+        Type::Str => ColumnValues::Str(Vec::new()),
+        Type::Time => ColumnValues::Time(Vec::new()),
+        Type::Duration => ColumnValues::Duration(Vec::new()),
+        Type::Enum(_) => ColumnValues::Enum(Vec::new()),
+        Type::StrSet => ColumnValues::StrSet {
+            offsets: vec![0],
+            codes: Vec::new(),
+        },
+    };
+    for cell in cells {
+        let d = cell.unwrap_or(&Datum::Missing);
+        let ok = match (&mut values, d) {
+            (ColumnValues::Bool(v), Datum::Bool(b)) => {
+                v.push(*b);
+                true
+            }
+            (ColumnValues::Int(v), Datum::Int(i)) => {
+                v.push(*i);
+                true
+            }
+            (ColumnValues::Float(v), Datum::Float(f)) => {
+                v.push(*f);
+                true
+            }
+            (ColumnValues::Time(v), Datum::Time(t)) => {
+                v.push(*t);
+                true
+            }
+            (ColumnValues::Duration(v), Datum::Duration(t)) => {
+                v.push(*t);
+                true
+            }
+            (ColumnValues::Str(v), Datum::Str(s)) => {
+                v.push(dict.intern(s));
+                true
+            }
+            (ColumnValues::Enum(v), Datum::Enum(i)) => {
+                v.push(*i);
+                true
+            }
+            (ColumnValues::StrSet { offsets, codes }, Datum::Set(items)) => {
+                let start = codes.len();
+                codes.extend(items.iter().map(|s| dict.intern(s)));
+                if let Some(tail) = codes.get_mut(start..) {
+                    tail.sort_unstable();
+                }
+                dedup_from(codes, start);
+                offsets.push(codes.len() as u32);
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            push_placeholder(&mut values);
+        }
+        valid.push(ok);
+    }
+    Column { valid, values }
+}
+
+/// Removes repeats from the sorted `codes[start..]`.
+fn dedup_from(codes: &mut Vec<u32>, start: usize) {
+    let mut tail = codes.split_off(start.min(codes.len()));
+    tail.dedup();
+    codes.extend(tail);
+}
+
+/// A row's value for a missing cell: any value of the right type.
+fn push_placeholder(values: &mut ColumnValues) {
+    match values {
+        ColumnValues::Bool(v) => v.push(false),
+        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
+        ColumnValues::Float(v) => v.push(0.0),
+        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
+        ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
+    }
 }
 
 /// Adds an event to the record in time order (after events at the same instant);
 /// returns its index in `rec.events`.
-pub(crate) fn insert_event(rec: &mut ProfileRecord, event: Json, at: i64) -> usize {
-    let i = rec.event_times.partition_point(|&t| t <= at);
+pub(crate) fn insert_event(rec: &mut ProfileRecord, event: StoredEvent) -> usize {
+    let i = rec.events.partition_point(|e| e.at <= event.at);
     rec.events.insert(i, event);
-    rec.event_times.insert(i, at);
     i
 }
 
 /// Drops the stored events no expression can read any more at processing time `t`
 /// (see [`Retention`]), so a profile's record stays as small as its rules allow.
 pub(crate) fn prune(
-    schema: &Schema,
     retention: &[Retention],
     rec: &mut ProfileRecord,
     t: i64,
     earliest_start: Option<i64>,
 ) {
-    let keeps = |event: &Json, at: i64| {
-        let r = event
-            .get("type")
-            .and_then(Json::as_str)
-            .and_then(|name| event_id(schema, name))
-            .and_then(|e| retention.get(e.0 as usize));
-        // An event of no known type is kept: nothing here can tell it is unread.
-        r.is_none_or(|r| r.keeps(at, t, earliest_start))
-    };
-    if rec
-        .events
-        .iter()
-        .zip(&rec.event_times)
-        .all(|(e, &at)| keeps(e, at))
-    {
-        return;
-    }
-    let (events, times): (Vec<Json>, Vec<i64>) = std::mem::take(&mut rec.events)
-        .into_iter()
-        .zip(std::mem::take(&mut rec.event_times))
-        .filter(|(e, at)| keeps(e, *at))
-        .unzip();
-    rec.events = events;
-    rec.event_times = times;
+    // An event of no known type is kept: nothing here can tell it is unread.
+    rec.events.retain(|e| {
+        retention
+            .get(e.event as usize)
+            .is_none_or(|r| r.keeps(e.at, t, earliest_start))
+    });
 }
 
 /// The row, within its type's table of a one-row [`Profiles`], of the stored event at
 /// index `i`: the number of events of the same type before it.
-pub(crate) fn event_row(rec: &ProfileRecord, i: usize, type_name: &str) -> usize {
-    rec.events[..i.min(rec.events.len())]
-        .iter()
-        .filter(|e| e.get("type").and_then(Json::as_str) == Some(type_name))
-        .count()
+pub(crate) fn event_row(rec: &ProfileRecord, i: usize) -> usize {
+    let Some(event) = rec.events.get(i).map(|e| e.event) else {
+        return 0;
+    };
+    rec.events[..i].iter().filter(|e| e.event == event).count()
 }
 
-/// Row `row` of loaded profiles as (id, record): fields by schema name, events of the
-/// declared types with their declared properties.
+/// Row `row` of loaded profiles as (id, record): fields by schema position, events of
+/// the declared types with their declared properties.
 pub(crate) fn from_row(
     schema: &Schema,
     profiles: &Profiles,
@@ -89,16 +180,20 @@ pub(crate) fn from_row(
         .get(row)
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let mut rec = ProfileRecord::default();
-    for (i, field) in schema.fields.iter().enumerate() {
-        if let Some(col) = profiles.columns.get(i) {
-            let v = cell_json(schema, profiles, col, row, field.ty);
-            if !v.is_null() {
-                rec.fields.insert(field.name.clone(), v);
-            }
-        }
-    }
-    let mut events: Vec<(i64, Json)> = Vec::new();
+    let mut rec = ProfileRecord {
+        fields: schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                profiles
+                    .columns
+                    .get(i)
+                    .map_or(Datum::Missing, |col| datum(profiles, col, row, f.ty))
+            })
+            .collect(),
+        ..ProfileRecord::default()
+    };
     for (e, def) in schema.events.iter().enumerate() {
         let Some(table) = profiles.events.get(e) else {
             continue;
@@ -108,77 +203,62 @@ pub(crate) fn from_row(
         };
         for r in lo as usize..hi as usize {
             let Some(&at) = table.at.get(r) else { break };
-            let mut obj = Map::new();
-            obj.insert("type".into(), Json::String(def.name.clone()));
-            obj.insert("at".into(), Json::String(format_rfc3339(at)));
-            for (p, prop) in def.props.iter().enumerate() {
-                if let Some(col) = table.props.get(p) {
-                    let v = cell_json(schema, profiles, col, r, prop.ty);
-                    if !v.is_null() {
-                        obj.insert(prop.name.clone(), v);
-                    }
-                }
-            }
-            events.push((at, Json::Object(obj)));
+            let props = def
+                .props
+                .iter()
+                .enumerate()
+                .map(|(p, prop)| {
+                    table
+                        .props
+                        .get(p)
+                        .map_or(Datum::Missing, |col| datum(profiles, col, r, prop.ty))
+                })
+                .collect();
+            rec.events.push(StoredEvent {
+                event: e as u32,
+                at,
+                props,
+            });
         }
     }
     // Stable: events at one instant keep their type order.
-    events.sort_by_key(|(at, _)| *at);
-    for (at, ev) in events {
-        rec.event_times.push(at);
-        rec.events.push(ev);
-    }
+    rec.events.sort_by_key(|e| e.at);
     (id, rec)
 }
 
-/// One cell as JSON of the NDJSON shape; `null` if missing.
-fn cell_json(schema: &Schema, profiles: &Profiles, col: &Column, row: usize, ty: Type) -> Json {
+/// One cell of a loaded column as a [`Datum`].
+fn datum(profiles: &Profiles, col: &Column, row: usize, ty: Type) -> Datum {
     if row >= col.valid.len() || !col.valid.get(row) {
-        return Json::Null;
+        return Datum::Missing;
     }
     let dict = &profiles.dict;
-    let string = |code: u32| -> Json {
-        if (code as usize) < dict.len() {
-            Json::String(dict.get(code).to_string())
-        } else {
-            Json::Null
-        }
+    let string = |code: u32| -> Option<Box<str>> {
+        ((code as usize) < dict.len()).then(|| dict.get(code).into())
     };
     match &col.values {
-        ColumnValues::Bool(bits) if row < bits.len() => Json::Bool(bits.get(row)),
-        ColumnValues::Int(v) => v.get(row).map_or(Json::Null, |&i| Json::from(i)),
-        ColumnValues::Float(v) => v.get(row).map_or(Json::Null, |&f| Json::from(f)),
-        ColumnValues::Time(v) => v
+        ColumnValues::Bool(bits) if row < bits.len() => Datum::Bool(bits.get(row)),
+        ColumnValues::Int(v) => v.get(row).map_or(Datum::Missing, |&i| Datum::Int(i)),
+        ColumnValues::Float(v) => v.get(row).map_or(Datum::Missing, |&f| Datum::Float(f)),
+        ColumnValues::Time(v) => v.get(row).map_or(Datum::Missing, |&t| Datum::Time(t)),
+        ColumnValues::Duration(v) => v.get(row).map_or(Datum::Missing, |&d| Datum::Duration(d)),
+        ColumnValues::Str(v) => v
             .get(row)
-            .map_or(Json::Null, |&t| Json::String(format_rfc3339(t))),
-        // NDJSON durations are seconds.
-        ColumnValues::Duration(v) => v.get(row).map_or(Json::Null, |&d| {
-            if d % crate::time::SECOND == 0 {
-                Json::from(d / crate::time::SECOND)
-            } else {
-                Json::from(d as f64 / crate::time::SECOND as f64)
-            }
-        }),
-        ColumnValues::Str(v) => v.get(row).map_or(Json::Null, |&c| string(c)),
+            .and_then(|&c| string(c))
+            .map_or(Datum::Missing, Datum::Str),
         ColumnValues::Enum(v) => match (ty, v.get(row)) {
-            (Type::Enum(e), Some(&i)) => schema
-                .enums
-                .get(e.0 as usize)
-                .and_then(|d| d.variants.get(i as usize))
-                .map_or(Json::Null, |s| Json::String(s.clone())),
-            _ => Json::Null,
+            (Type::Enum(_), Some(&i)) => Datum::Enum(i),
+            _ => Datum::Missing,
         },
         ColumnValues::StrSet { offsets, codes } => {
             let (Some(&lo), Some(&hi)) = (offsets.get(row), offsets.get(row + 1)) else {
-                return Json::Null;
+                return Datum::Missing;
             };
             codes
                 .get(lo as usize..hi as usize)
-                .map_or(Json::Null, |cs| {
-                    Json::Array(cs.iter().map(|&c| string(c)).collect())
-                })
+                .and_then(|cs| cs.iter().map(|&c| string(c)).collect::<Option<Vec<_>>>())
+                .map_or(Datum::Missing, Datum::Set)
         }
-        ColumnValues::Bool(_) => Json::Null,
+        ColumnValues::Bool(_) => Datum::Missing,
     }
 }
 

@@ -14,8 +14,9 @@ use crate::value::Value;
 use super::clock::{in_quiet, next_local};
 use super::plan::{Op, Plan, TimeSource};
 use super::profile::{event_id, event_row, insert_event, prune, to_profiles};
-use super::state::{ActionRecord, Instance, ProfileRecord, Status, Timer};
+use super::state::{ActionRecord, Instance, ProfileRecord, Status, StoredEvent, Timer};
 use super::store::Tx;
+use super::warm::Warm;
 use super::{Action, Delivery, TriggerError};
 
 /// Changed profile records kept decoded in a transaction before they are written.
@@ -42,18 +43,55 @@ pub(crate) struct Ctx<'e, 't> {
     /// before the commit: a profile met by several inputs of a batch is decoded and
     /// encoded once.
     pub cache: HashMap<String, ProfileRecord>,
+    /// Records written by earlier transactions, kept decoded.
+    pub warm: &'e mut Warm,
+    /// The clock as of this transaction (read once when it begins), written back by
+    /// [`Ctx::flush`].
+    pub clock: Option<i64>,
 }
 
 impl<'e, 't> Ctx<'e, 't> {
     pub fn clock(&self) -> Result<Option<i64>, TriggerError> {
-        self.tx.meta("clock")
+        Ok(self.clock)
+    }
+
+    fn set_clock(&mut self, t: i64) {
+        self.clock = Some(t);
     }
 
     /// A profile's record as of this transaction (changes not yet flushed included).
     pub fn record(&self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
-        match self.cache.get(id) {
+        match self.cache.get(id).or_else(|| self.warm.get(id)) {
             Some(rec) => Ok(Some(rec.clone())),
             None => self.tx.profile(id),
+        }
+    }
+
+    /// Like [`Ctx::record`], moving a cached record out instead of copying it: for
+    /// work that puts it back with [`Ctx::put_record`] (or [`Ctx::save`]).
+    fn take_record(&mut self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
+        match self.cache.remove(id).or_else(|| self.warm.take(id)) {
+            Some(rec) => Ok(Some(rec)),
+            None => self.tx.profile(id),
+        }
+    }
+
+    /// Whether the profile is known; if so its record is in the cache afterwards, so
+    /// the work that follows reads the store once.
+    pub fn cache_profile(&mut self, id: &str) -> Result<bool, TriggerError> {
+        if self.cache.contains_key(id) {
+            return Ok(true);
+        }
+        match self
+            .warm
+            .take(id)
+            .map_or_else(|| self.tx.profile(id), |r| Ok(Some(r)))?
+        {
+            Some(rec) => {
+                self.put_record(id, rec)?;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 
@@ -67,24 +105,38 @@ impl<'e, 't> Ctx<'e, 't> {
         Ok(())
     }
 
-    /// Writes the changed records to the store; called once, before the commit.
+    /// Writes the changed records and the clock to the store; called before the
+    /// commit.
     pub fn flush(&mut self) -> Result<(), TriggerError> {
-        for (id, rec) in std::mem::take(&mut self.cache) {
+        // In key order: consecutive inserts land on the same B-tree pages.
+        let mut records: Vec<(String, ProfileRecord)> = self.cache.drain().collect();
+        records.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (id, rec) in records {
             self.tx.put_profile(&id, &rec)?;
+            self.warm.keep(id, rec);
+        }
+        if let Some(t) = self.clock {
+            self.tx.set_meta("clock", t)?;
         }
         Ok(())
     }
 
+    /// The profile to read (a copy of a cached record): for work that does not save it.
     pub fn load(&self, id: &str) -> Result<Option<Loaded>, TriggerError> {
-        let Some(rec) = self.record(id)? else {
-            return Ok(None);
-        };
-        let profiles = to_profiles(&self.program.schema, id, &rec)?;
-        Ok(Some(Loaded {
+        Ok(self.record(id)?.map(|rec| self.loaded(id, rec)))
+    }
+
+    /// The profile to change and then [`Ctx::save`]: a cached record is moved out.
+    fn load_mut(&mut self, id: &str) -> Result<Option<Loaded>, TriggerError> {
+        Ok(self.take_record(id)?.map(|rec| self.loaded(id, rec)))
+    }
+
+    fn loaded(&self, id: &str, rec: ProfileRecord) -> Loaded {
+        Loaded {
             id: id.to_string(),
+            profiles: to_profiles(&self.program.schema, id, &rec),
             rec,
-            profiles,
-        }))
+        }
     }
 
     fn save(&mut self, lp: Loaded) -> Result<(), TriggerError> {
@@ -106,16 +158,17 @@ impl<'e, 't> Ctx<'e, 't> {
         }
         while let Some(((due, _), timer)) = self.tx.pop_due(t)? {
             let now = self.clock()?.map_or(due, |c| c.max(due));
-            self.tx.set_meta("clock", now)?;
+            self.set_clock(now);
             self.fire(timer, now)?;
         }
         let clock = self.clock()?.map_or(t, |c| c.max(t));
-        self.tx.set_meta("clock", clock)
+        self.set_clock(clock);
+        Ok(())
     }
 
     /// The clock starts: schedule `every day at` and take every profile's baseline.
     fn first_time(&mut self, t: i64) -> Result<(), TriggerError> {
-        self.tx.set_meta("clock", t)?;
+        self.set_clock(t);
         for (i, trigger) in self.program.triggers.iter().enumerate() {
             if let TriggerStart::EveryDay(minute) = trigger.start
                 && let Some(at) = next_local(&self.plan.zone, minute, t - 1)
@@ -149,7 +202,7 @@ impl<'e, 't> Ctx<'e, 't> {
     /// Evaluates a profile's watched segments without firing `enter`/`exit` for
     /// memberships not yet known, and schedules its re-check.
     pub fn baseline(&mut self, id: &str, t: i64) -> Result<(), TriggerError> {
-        if let Some(mut lp) = self.load(id)? {
+        if let Some(mut lp) = self.load_mut(id)? {
             self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
             self.save(lp)?;
         }
@@ -163,7 +216,7 @@ impl<'e, 't> Ctx<'e, 't> {
                     return Ok(());
                 };
                 inst.timer = None;
-                if let Some(mut lp) = self.load(&inst.profile)? {
+                if let Some(mut lp) = self.load_mut(&inst.profile)? {
                     self.step(&mut lp, inst, t)?;
                     self.save(lp)?;
                 } else {
@@ -171,7 +224,7 @@ impl<'e, 't> Ctx<'e, 't> {
                 }
             }
             Timer::Check(id) => {
-                if let Some(mut lp) = self.load(&id)? {
+                if let Some(mut lp) = self.load_mut(&id)? {
                     lp.rec.check = None;
                     self.refresh(&mut lp, 0..self.plan.watched.len(), t)?;
                     self.save(lp)?;
@@ -191,7 +244,7 @@ impl<'e, 't> Ctx<'e, 't> {
                     self.tx.add_timer(next, &Timer::Daily(i))?;
                 }
                 self.for_each_profile(|ctx, id| {
-                    if let Some(mut lp) = ctx.load(id)? {
+                    if let Some(mut lp) = ctx.load_mut(id)? {
                         ctx.start(&mut lp, trigger, t)?;
                         ctx.save(lp)?;
                     }
@@ -202,34 +255,22 @@ impl<'e, 't> Ctx<'e, 't> {
         Ok(())
     }
 
-    /// Applies one validated event (`obj` without `profile`) at processing time `t`.
+    /// Applies one validated event at processing time `t`.
     pub fn event(
         &mut self,
         profile: &str,
-        event: EventId,
-        obj: Json,
-        at: i64,
+        stored: StoredEvent,
         t: i64,
     ) -> Result<(), TriggerError> {
-        let Some(mut rec) = self.record(profile)? else {
+        let Some(mut rec) = self.take_record(profile)? else {
             return Err(TriggerError::UnknownProfile(profile.to_string()));
         };
-        let name = self.program.schema.event_def(event).name.clone();
+        let event = EventId(stored.event);
         let earliest_start = self.earliest_start(&rec)?;
-        prune(
-            &self.program.schema,
-            &self.plan.retention,
-            &mut rec,
-            t,
-            earliest_start,
-        );
-        let index = insert_event(&mut rec, obj, at);
-        let mut lp = Loaded {
-            id: profile.to_string(),
-            profiles: to_profiles(&self.program.schema, profile, &rec)?,
-            rec,
-        };
-        let row = event_row(&lp.rec, index, &name);
+        prune(&self.plan.retention, &mut rec, t, earliest_start);
+        let index = insert_event(&mut rec, stored);
+        let mut lp = self.loaded(profile, rec);
+        let row = event_row(&lp.rec, index);
 
         // Goals first: the event may be the one an instance was waiting for.
         for id in lp.rec.instances.clone() {
@@ -329,13 +370,11 @@ impl<'e, 't> Ctx<'e, 't> {
             }
         };
         let times_of = |event: EventId| {
-            let name = &self.program.schema.event_def(event).name;
             lp.rec
                 .events
                 .iter()
-                .zip(&lp.rec.event_times)
-                .filter(move |(e, _)| e.get("type").and_then(Json::as_str) == Some(name.as_str()))
-                .map(|(_, &at)| at)
+                .filter(move |e| e.event == event.0)
+                .map(|e| e.at)
         };
         for w in &self.plan.watched {
             for source in &w.time {
@@ -548,7 +587,7 @@ impl<'e, 't> Ctx<'e, 't> {
             "{trigger}:{}:{}:{}:{}",
             send.number, send.step, send.attempt, lp.id
         );
-        if self.tx.action(&id)?.is_some() {
+        if self.tx.has_action(&id)? {
             return Ok(());
         }
         let action = Action {

@@ -1,39 +1,59 @@
-//! The engine's durable records. Each is stored as JSON bytes in its store table, so a
-//! state directory can be inspected with ordinary tools and records can gain fields
-//! (`#[serde(default)]`) without a migration.
+//! The engine's durable records. A profile's record is typed (fields and event
+//! properties as schema-indexed values); it, instances and timers are stored in a
+//! compact binary form (see [`super::codec`]), actions as JSON.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json};
+
+/// One field or event property value, of its declared type.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Datum {
+    #[default]
+    Missing,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Microseconds since the epoch.
+    Time(i64),
+    /// Microseconds.
+    Duration(i64),
+    Str(Box<str>),
+    /// Variant index.
+    Enum(u32),
+    /// Sorted, without duplicates.
+    Set(Vec<Box<str>>),
+}
+
+/// A stored event: its type (the schema's `EventId`), time and declared properties
+/// (indexed like the type's properties; missing ones trail off or are
+/// [`Datum::Missing`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub event: u32,
+    pub at: i64,
+    pub props: Vec<Datum>,
+}
 
 /// One profile as the engine keeps it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileRecord {
-    /// The profile's fields as loaded (JSON of the NDJSON shape, without `id` and
-    /// `events`).
-    pub fields: Map<String, Json>,
-    /// Every stored event, `{"type", "at", ...properties}`, sorted by `at` (stable:
-    /// events at the same instant keep arrival order).
-    pub events: Vec<Json>,
-    /// The `at` of each stored event, parallel to `events`.
-    pub event_times: Vec<i64>,
+    /// The profile's fields as loaded, indexed like the schema's fields (missing ones
+    /// trail off or are [`Datum::Missing`]).
+    pub fields: Vec<Datum>,
+    /// Every stored event, sorted by `at` (stable: events at the same instant keep
+    /// arrival order).
+    pub events: Vec<StoredEvent>,
     /// Last known membership of each watched segment (indexed like `Plan::watched`);
     /// `None` until the profile is first evaluated.
-    #[serde(default)]
     pub segments: Vec<Option<bool>>,
     /// Running instances of this profile, by id.
-    #[serde(default)]
     pub instances: Vec<u64>,
     /// Per trigger (by index): the start times still inside its `limit` period.
-    #[serde(default)]
     pub starts: Vec<Vec<i64>>,
     /// Per trigger (by index): how many instances have started, ever.
-    #[serde(default)]
     pub started: Vec<u32>,
     /// Times of sends inside the top-level cap's period.
-    #[serde(default)]
     pub sends: Vec<i64>,
     /// The pending re-check timer for time-driven membership change.
-    #[serde(default)]
     pub check: Option<TimerKey>,
 }
 

@@ -9,11 +9,15 @@
 //!
 //! Tables:
 //! * `meta`: counters and positions (`clock`, `seq`, `log`, input positions);
-//! * `profiles`: profile id → [`ProfileRecord`];
+//! * `profiles`: profile id → [`ProfileRecord`] in its binary form ([`super::codec`]);
 //! * `instances`: instance id → [`Instance`];
 //! * `timers`: (due time, seq) → [`Timer`], so the next due timer is the first key;
 //! * `actions`: action id → [`ActionRecord`];
-//! * `log`: sequence number → action id, the order actions were emitted in.
+//! * `log`: sequence number → action id, the order actions were emitted in;
+//! * `layout`: the schema layout profile records are indexed by ([`super::layout`]).
+//!
+//! Instances and timers are binary too; actions are JSON. The `meta` key `format` says which format
+//! the records are in; a store without it (or with another) is refused when opened.
 
 use std::path::Path;
 
@@ -24,6 +28,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::TriggerError;
+use super::codec::{
+    decode_instance, decode_profile, decode_timer, encode_instance, encode_profile, encode_timer,
+};
 use super::state::{ActionRecord, Instance, ProfileRecord, Timer, TimerKey};
 
 const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
@@ -32,9 +39,19 @@ const INSTANCES: TableDefinition<u64, &[u8]> = TableDefinition::new("instances")
 const TIMERS: TableDefinition<(i64, u64), &[u8]> = TableDefinition::new("timers");
 const ACTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("actions");
 const LOG: TableDefinition<u64, &str> = TableDefinition::new("log");
+const LAYOUT: TableDefinition<&str, &str> = TableDefinition::new("layout");
+
+/// The `layout` key of the schema layout profile records are indexed by.
+const RECORDS_LAYOUT: &str = "records";
 
 /// The name of the database file inside a state directory.
 pub const FILE_NAME: &str = "corral-state.redb";
+
+/// The `meta` key of the store's record format.
+const FORMAT_KEY: &str = "format";
+/// The record format this version reads and writes: 2, binary profile records (1, the
+/// first, had JSON profile records and no `format` key).
+const FORMAT: i64 = 2;
 
 pub(crate) fn store_err(e: impl std::fmt::Display) -> TriggerError {
     TriggerError::Store(e.to_string())
@@ -60,13 +77,30 @@ pub(crate) fn open(dir: &Path) -> Result<Database, TriggerError> {
         }
         let db = Database::create(&fresh).map_err(store_err)?;
         // Create every table so read transactions never meet a missing one.
-        let tx = db.begin_write().map_err(store_err)?;
-        Tx::open(&tx)?;
-        tx.commit().map_err(store_err)?;
+        init(&db)?;
         drop(db);
         std::fs::rename(&fresh, &path).map_err(io)?;
     }
-    Database::create(&path).map_err(store_err)
+    let db = Database::create(&path).map_err(store_err)?;
+    let tx = db.begin_write().map_err(store_err)?;
+    let format = Tx::open(&tx)?.meta(FORMAT_KEY)?;
+    tx.abort().map_err(store_err)?;
+    if format != Some(FORMAT) {
+        return Err(TriggerError::StateFormat {
+            path: dir.display().to_string(),
+            found: format.unwrap_or(1),
+            supported: FORMAT,
+        });
+    }
+    Ok(db)
+}
+
+/// Creates every table, so read transactions never meet a missing one, and records
+/// the format.
+fn init(db: &Database) -> Result<(), TriggerError> {
+    let tx = db.begin_write().map_err(store_err)?;
+    Tx::open(&tx)?.set_meta(FORMAT_KEY, FORMAT)?;
+    tx.commit().map_err(store_err)
 }
 
 /// A database in memory (for rule tests: nothing to clean up, nothing durable).
@@ -74,14 +108,16 @@ pub(crate) fn open_in_memory() -> Result<Database, TriggerError> {
     let db = redb::Builder::new()
         .create_with_backend(redb::backends::InMemoryBackend::new())
         .map_err(store_err)?;
-    let tx = db.begin_write().map_err(store_err)?;
-    Tx::open(&tx)?;
-    tx.commit().map_err(store_err)?;
+    init(&db)?;
     Ok(db)
 }
 
 fn encode(value: &impl Serialize) -> Result<Vec<u8>, TriggerError> {
     serde_json::to_vec(value).map_err(store_err)
+}
+
+fn corrupt(e: String) -> TriggerError {
+    TriggerError::Store(format!("corrupt record: {e}"))
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TriggerError> {
@@ -96,6 +132,12 @@ pub(crate) struct Tx<'t> {
     timers: Table<'t, (i64, u64), &'static [u8]>,
     actions: Table<'t, &'static str, &'static [u8]>,
     log: Table<'t, u64, &'static str>,
+    layout: Table<'t, &'static str, &'static str>,
+    /// Reused for encoding profile records.
+    buf: Vec<u8>,
+    /// The due time of the first timer, when known (`Some(None)`: no timer), so most
+    /// events need not look at the timers table.
+    first_due: Option<Option<i64>>,
 }
 
 impl<'t> Tx<'t> {
@@ -107,6 +149,9 @@ impl<'t> Tx<'t> {
             timers: tx.open_table(TIMERS).map_err(store_err)?,
             actions: tx.open_table(ACTIONS).map_err(store_err)?,
             log: tx.open_table(LOG).map_err(store_err)?,
+            layout: tx.open_table(LAYOUT).map_err(store_err)?,
+            buf: Vec::new(),
+            first_due: None,
         })
     }
 
@@ -128,13 +173,11 @@ impl<'t> Tx<'t> {
 
     pub(crate) fn profile(&self, id: &str) -> Result<Option<ProfileRecord>, TriggerError> {
         match self.profiles.get(id).map_err(store_err)? {
-            Some(bytes) => decode(bytes.value()).map(Some),
+            Some(bytes) => decode_profile(bytes.value())
+                .map(Some)
+                .map_err(|e| TriggerError::Store(format!("corrupt record of profile `{id}`: {e}"))),
             None => Ok(None),
         }
-    }
-
-    pub(crate) fn has_profile(&self, id: &str) -> Result<bool, TriggerError> {
-        Ok(self.profiles.get(id).map_err(store_err)?.is_some())
     }
 
     pub(crate) fn put_profile(
@@ -142,9 +185,26 @@ impl<'t> Tx<'t> {
         id: &str,
         rec: &ProfileRecord,
     ) -> Result<(), TriggerError> {
-        let bytes = encode(rec)?;
+        self.buf.clear();
+        encode_profile(rec, &mut self.buf);
         self.profiles
-            .insert(id, bytes.as_slice())
+            .insert(id, self.buf.as_slice())
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The schema layout the profile records are indexed by (`None` in a new store).
+    pub(crate) fn records_layout(&self) -> Result<Option<String>, TriggerError> {
+        Ok(self
+            .layout
+            .get(RECORDS_LAYOUT)
+            .map_err(store_err)?
+            .map(|v| v.value().to_string()))
+    }
+
+    pub(crate) fn set_records_layout(&mut self, text: &str) -> Result<(), TriggerError> {
+        self.layout
+            .insert(RECORDS_LAYOUT, text)
             .map_err(store_err)?;
         Ok(())
     }
@@ -179,15 +239,16 @@ impl<'t> Tx<'t> {
 
     pub(crate) fn instance(&self, id: u64) -> Result<Option<Instance>, TriggerError> {
         match self.instances.get(id).map_err(store_err)? {
-            Some(bytes) => decode(bytes.value()).map(Some),
+            Some(bytes) => decode_instance(bytes.value()).map(Some).map_err(corrupt),
             None => Ok(None),
         }
     }
 
     pub(crate) fn put_instance(&mut self, inst: &Instance) -> Result<(), TriggerError> {
-        let bytes = encode(inst)?;
+        self.buf.clear();
+        encode_instance(inst, &mut self.buf);
         self.instances
-            .insert(inst.id, bytes.as_slice())
+            .insert(inst.id, self.buf.as_slice())
             .map_err(store_err)?;
         Ok(())
     }
@@ -199,26 +260,48 @@ impl<'t> Tx<'t> {
 
     pub(crate) fn add_timer(&mut self, at: i64, timer: &Timer) -> Result<TimerKey, TriggerError> {
         let key = (at, self.next_seq()?);
-        let bytes = encode(timer)?;
+        self.buf.clear();
+        encode_timer(timer, &mut self.buf);
         self.timers
-            .insert(key, bytes.as_slice())
+            .insert(key, self.buf.as_slice())
             .map_err(store_err)?;
+        if let Some(first) = self.first_due {
+            self.first_due = Some(Some(first.map_or(at, |f| f.min(at))));
+        }
         Ok(key)
     }
 
     pub(crate) fn remove_timer(&mut self, key: TimerKey) -> Result<(), TriggerError> {
         self.timers.remove(key).map_err(store_err)?;
+        if self.first_due == Some(Some(key.0)) {
+            self.first_due = None;
+        }
         Ok(())
     }
 
     /// Removes and returns the first timer due at or before `t`.
     pub(crate) fn pop_due(&mut self, t: i64) -> Result<Option<(TimerKey, Timer)>, TriggerError> {
+        if let Some(first) = self.first_due
+            && first.is_none_or(|due| due > t)
+        {
+            return Ok(None);
+        }
         let first = match self.timers.first().map_err(store_err)? {
-            Some((k, v)) if k.value().0 <= t => Some((k.value(), decode(v.value())?)),
-            _ => None,
+            Some((k, v)) if k.value().0 <= t => {
+                Some((k.value(), decode_timer(v.value()).map_err(corrupt)?))
+            }
+            Some((k, _)) => {
+                self.first_due = Some(Some(k.value().0));
+                None
+            }
+            None => {
+                self.first_due = Some(None);
+                None
+            }
         };
         if let Some((key, _)) = &first {
             self.timers.remove(*key).map_err(store_err)?;
+            self.first_due = None;
         }
         Ok(first)
     }
@@ -228,6 +311,10 @@ impl<'t> Tx<'t> {
             Some(bytes) => decode(bytes.value()).map(Some),
             None => Ok(None),
         }
+    }
+
+    pub(crate) fn has_action(&self, id: &str) -> Result<bool, TriggerError> {
+        Ok(self.actions.get(id).map_err(store_err)?.is_some())
     }
 
     pub(crate) fn put_action(&mut self, rec: &ActionRecord) -> Result<(), TriggerError> {
@@ -261,4 +348,76 @@ pub(crate) fn logged_after(db: &Database, after: u64) -> Result<Vec<String>, Tri
     };
     tx.abort().map_err(store_err)?;
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// A store as the first format left it: the tables, JSON profile records, no
+    /// `format` key.
+    fn old_store(dir: &Path) {
+        let db = Database::create(dir.join(FILE_NAME)).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = Tx::open(&tx).unwrap();
+            t.set_meta("clock", 1).unwrap();
+            t.profiles
+                .insert(
+                    "u1",
+                    br#"{"fields":{},"events":[],"event_times":[]}"#.as_slice(),
+                )
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_store_of_the_json_format_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        old_store(dir.path());
+        let err = open(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TriggerError::StateFormat {
+                    found: 1,
+                    supported: FORMAT,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("use a new state directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_new_store_records_its_format_and_opens_again() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let db = open(dir.path()).unwrap();
+        let tx = db.begin_write().unwrap();
+        assert_eq!(
+            Tx::open(&tx).unwrap().meta(FORMAT_KEY).unwrap(),
+            Some(FORMAT)
+        );
+    }
+
+    #[test]
+    fn a_json_profile_record_is_an_error_not_a_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).unwrap();
+        let tx = db.begin_write().unwrap();
+        let mut t = Tx::open(&tx).unwrap();
+        t.profiles
+            .insert("u1", br#"{"fields":{}}"#.as_slice())
+            .unwrap();
+        let err = t.profile("u1").unwrap_err();
+        assert!(err.to_string().contains("older state format"), "{err}");
+    }
 }
