@@ -1,5 +1,5 @@
 //! The trigger runtime with durable state: sustained ingest (events per second, batches
-//! of 256 events per transaction as `corral run` commits them, of 4096, and one
+//! of 256 events per transaction, of 4096 as `corral run` commits them by default, and one
 //! transaction per event as `Engine::ingest` does), p50/p99 latency per event at each
 //! of those sizes (printed on stderr), and the time to reopen a store with many
 //! profiles and accept the next event.

@@ -212,9 +212,9 @@ fn long_stream(dir: &Path) -> (PathBuf, PathBuf) {
     let mut e = String::new();
     let start = 1_763_600_000i64; // 2025-11-20; shifted below into November 2026
     let base = start + 365 * 86_400;
-    for k in 0..1500i64 {
+    for k in 0..6000i64 {
         let i = (k * 7919) % n;
-        let at = base + k * 1_213;
+        let at = base + k * 303;
         let ts = jiff_like(at);
         let line = match k % 5 {
             0 | 1 => format!(
@@ -255,6 +255,9 @@ fn run_crashable(
             state.to_str().unwrap(),
             "--until",
             "2026-12-31T00:00:00Z",
+            // Many commits, so kills land between them as well as inside them.
+            "--batch",
+            "32",
         ])
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -299,52 +302,67 @@ fn killed_runs_resumed_converge_to_one_uninterrupted_run() {
     let (profiles, events) = long_stream(dir.path());
 
     let clean_state = dir.path().join("clean");
+    let clean_started = Instant::now();
     let (code, text, stderr) = run_crashable(&clean_state, &profiles, &events, None);
     assert_eq!(code, Some(0), "{stderr}");
+    // Kill times are drawn from the length of a whole run, so kills land at every
+    // stage (startup, profile load, events, timers) however fast the machine is.
+    let span = clean_started.elapsed().as_micros().max(1000) as u64;
     let mut expected = BTreeMap::new();
     actions_by_id(&text, &mut expected);
     assert!(expected.len() > 100, "the stream should emit many actions");
 
     // Kill at pseudo-random points (a fixed seed keeps failures reproducible), restart
-    // after each, until a run completes.
-    let state = dir.path().join("crashy");
-    let mut got = BTreeMap::new();
+    // after each, until a run completes; several times over, each from a new state, so
+    // the kills are many and spread over every stage of a run.
     let mut seed: u64 = 0x5eed_c0ff_ee00_0001;
     let mut kills = 0;
     let budget = Instant::now();
-    loop {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let after = Duration::from_millis(5 + seed % 120);
-        let (code, text, stderr) = run_crashable(&state, &profiles, &events, Some(after));
-        actions_by_id(&text, &mut got);
-        if code == Some(0) {
-            break;
-        }
-        // Killed (no exit code), never failed.
-        assert_eq!(code, None, "{stderr}");
-        kills += 1;
-        assert!(
-            budget.elapsed() < Duration::from_secs(120),
-            "did not converge"
-        );
-        if kills >= 30 {
-            let (code, text, stderr) = run_crashable(&state, &profiles, &events, None);
+    for round in 0..8 {
+        let state = dir.path().join(format!("crashy-{round}"));
+        let mut got = BTreeMap::new();
+        let mut round_kills = 0;
+        loop {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let after = Duration::from_micros(seed % (span * 2 / 3));
+            let (code, text, stderr) = run_crashable(&state, &profiles, &events, Some(after));
             actions_by_id(&text, &mut got);
-            assert_eq!(code, Some(0), "{stderr}");
-            break;
+            if code == Some(0) {
+                break;
+            }
+            // Killed (no exit code), never failed.
+            assert_eq!(code, None, "{stderr}");
+            round_kills += 1;
+            assert!(
+                budget.elapsed() < Duration::from_secs(240),
+                "did not converge"
+            );
+            if round_kills >= 30 {
+                let (code, text, stderr) = run_crashable(&state, &profiles, &events, None);
+                actions_by_id(&text, &mut got);
+                assert_eq!(code, Some(0), "{stderr}");
+                break;
+            }
         }
+        kills += round_kills;
+        let missing: Vec<_> = expected.keys().filter(|k| !got.contains_key(*k)).collect();
+        let extra: Vec<_> = got.keys().filter(|k| !expected.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty(),
+            "round {round}, missing after {round_kills} kills: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "round {round}, extra after {round_kills} kills: {extra:?}"
+        );
+        assert_eq!(got, expected);
     }
-    assert!(kills > 0, "no run was interrupted; the stream is too short");
-    let missing: Vec<_> = expected.keys().filter(|k| !got.contains_key(*k)).collect();
-    let extra: Vec<_> = got.keys().filter(|k| !expected.contains_key(*k)).collect();
     assert!(
-        missing.is_empty(),
-        "missing after {kills} kills: {missing:?}"
+        kills >= 8,
+        "only {kills} runs were interrupted; the stream is too short"
     );
-    assert!(extra.is_empty(), "extra after {kills} kills: {extra:?}");
-    assert_eq!(got, expected);
 }
 
 #[test]
@@ -381,4 +399,38 @@ fn a_state_built_with_other_rules_exits_2_unless_migrated() {
         "{}",
         String::from_utf8_lossy(&migrated.stderr)
     );
+}
+
+#[test]
+fn the_batch_size_changes_when_actions_commit_not_which_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for batch in ["1", "7", "4096"] {
+        let state = dir.path().join(format!("state-{batch}"));
+        let mut args = run_args(state.to_str().unwrap(), EVENTS, Some(RECEIPTS));
+        args.extend(["--batch", batch]);
+        let out = corral(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(lines(&out));
+    }
+    assert!(!outputs[0].is_empty());
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
+fn a_batch_of_zero_lines_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut args = run_args(state.to_str().unwrap(), EVENTS, None);
+    args.extend(["--batch", "0"]);
+    let out = corral(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--batch"));
+    assert!(!state.exists(), "nothing is run on a usage error");
 }

@@ -16,9 +16,6 @@ use serde_json::Value as Json;
 use super::{Failure, Format, Outcome, parse_now, report};
 use crate::trigger::{Action, Batch, Delivery, Engine, TriggerError};
 
-/// Inputs applied per store transaction.
-const BATCH: usize = 256;
-
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The rule file
@@ -38,6 +35,11 @@ pub struct Args {
     /// Delivery receipts, NDJSON: {"id": ACTION_ID, "outcome": "delivered"|"failed", "at": T}
     #[arg(long, value_name = "FILE")]
     receipts: Option<PathBuf>,
+    /// Input lines applied per store transaction: larger batches amortise the commit's
+    /// fsyncs (throughput), smaller ones commit and print sooner (latency)
+    #[arg(long, value_name = "N", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    batch: u32,
     /// Accept a state directory built with rules of another layout (other triggers,
     /// steps or channels) and record it as belonging to these rules
     #[arg(long)]
@@ -183,7 +185,7 @@ pub fn run(args: Args) -> Outcome {
         let (_, actions) = engine
             .batch(|b| {
                 b.set_position("printed", printed as i64)?;
-                for _ in 0..BATCH {
+                for _ in 0..args.batch {
                     // Receipts strictly earlier than the next event go first.
                     let input = match (&events.next, &receipts.next) {
                         (Some(e), Some(r)) if r.at < e.at => &mut receipts,
