@@ -16,11 +16,11 @@ use crate::time;
 
 /// A readable column of one batch.
 pub(crate) struct Col<'a> {
-    array: &'a dyn Array,
-    kind: Kind<'a>,
+    pub(super) array: &'a dyn Array,
+    pub(super) kind: Kind<'a>,
 }
 
-enum Kind<'a> {
+pub(super) enum Kind<'a> {
     Null,
     Bool(&'a BooleanArray),
     I8(&'a [i8]),
@@ -58,7 +58,7 @@ enum Kind<'a> {
     },
 }
 
-enum Offsets<'a> {
+pub(super) enum Offsets<'a> {
     Small(&'a [i32]),
     Large(&'a [i64]),
 }
@@ -251,7 +251,7 @@ fn get<T: Copy>(values: &[T], i: usize) -> Option<T> {
     values.get(i).copied()
 }
 
-fn micros(ticks: i64, unit: TimeUnit) -> Option<i64> {
+pub(super) fn micros(ticks: i64, unit: TimeUnit) -> Option<i64> {
     match unit {
         TimeUnit::Second => ticks.checked_mul(time::SECOND),
         TimeUnit::Millisecond => ticks.checked_mul(1000),

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 mod arrow_col;
 mod builder;
+mod bulk;
 mod cell;
 pub mod debug;
 mod error;

@@ -197,14 +197,25 @@ fn load_batches(
                 break;
             }
         };
+        // Columns that cannot fail are copied whole once the rows are committed; a row
+        // that fails is left out of them as it is left out of the others.
+        profiles.set_bulk(&columns.bulk);
+        let mut failed = Vec::new();
+        let mut end = batch.num_rows();
         for r in 0..batch.num_rows() {
             if let Err(e) = loader.row(&columns, r, &mut profiles) {
+                failed.push(r);
                 let at = Location::row(name, rows_before + r + 1);
                 if let Err(stop) = part.bad.handle(e.at(&at)) {
                     part.stopped = Some(stop);
-                    break 'batches;
+                    end = r;
+                    break;
                 }
             }
+        }
+        append_bulk(&columns, &mut profiles, end, &failed);
+        if part.stopped.is_some() {
+            break 'batches;
         }
         rows_before += batch.num_rows();
     }
@@ -224,6 +235,8 @@ struct Loader<'s> {
 struct Columns<'a> {
     id: Option<Col<'a>>,
     fields: Vec<(FieldId, Col<'a>)>,
+    /// Per field of the schema: its column is copied whole, not cell by cell.
+    bulk: Vec<bool>,
     events: Option<Events<'a>>,
 }
 
@@ -250,6 +263,7 @@ impl<'s> Loader<'s> {
         let mut columns = Columns {
             id: None,
             fields: Vec::new(),
+            bulk: vec![false; self.schema.fields.len()],
             events: None,
         };
         let arrow_schema = batch.schema_ref();
@@ -269,6 +283,12 @@ impl<'s> Loader<'s> {
                 let col = Col::new(array)
                     .ok_or_else(|| self.unsupported(name, array.data_type(), &expected))?;
                 columns.fields.push((field, col));
+            }
+        }
+        for (field, col) in &columns.fields {
+            let once = columns.fields.iter().filter(|(f, _)| f == field).count() == 1;
+            if let Some(slot) = columns.bulk.get_mut(field.0 as usize) {
+                *slot = once && col.bulk(self.schema.field_def(*field).ty);
             }
         }
         Ok(columns)
@@ -342,6 +362,9 @@ impl<'s> Loader<'s> {
         let schema = self.schema;
         let mut row = profiles.profile(id);
         for (field, col) in &columns.fields {
+            if columns.bulk.get(field.0 as usize).copied().unwrap_or(false) {
+                continue;
+            }
             let def = schema.field_def(*field);
             let path = || def.name.clone();
             let staged = value(&mut row, schema, def.ty, col, r, &path)?;
@@ -409,6 +432,37 @@ impl<'s> Loader<'s> {
             }
         }
         Ok(())
+    }
+}
+
+/// Appends the bulk field columns' rows `0..end`, but for the `failed` ones (ascending).
+fn append_bulk(
+    columns: &Columns<'_>,
+    profiles: &mut ProfilesBuilder<'_>,
+    end: usize,
+    failed: &[usize],
+) {
+    for (field, col) in &columns.fields {
+        if !columns.bulk.get(field.0 as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(column) = profiles.column_mut(*field) else {
+            continue;
+        };
+        if failed.is_empty() {
+            col.append(0..end, column);
+        } else {
+            let mut failed = failed.iter().peekable();
+            let kept = (0..end).filter(|r| {
+                if failed.peek() == Some(&r) {
+                    failed.next();
+                    false
+                } else {
+                    true
+                }
+            });
+            col.append(kept, column);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod builder;
+mod bulk;
 mod ndjson;
 mod parquet;
 mod parts;
