@@ -142,7 +142,13 @@ impl<'a> Col<'a> {
                     return None;
                 }
                 Kind::Dict {
-                    keys: dict.normalized_keys(),
+                    // With no values every key is out of range (arrow panics on it): no
+                    // keys at all reads every cell as missing.
+                    keys: if dict.values().is_empty() {
+                        Vec::new()
+                    } else {
+                        dict.normalized_keys()
+                    },
                     values: Box::new(values),
                 }
             }
@@ -192,7 +198,12 @@ impl<'a> Col<'a> {
                 (Some(m), true) => Cell::Duration(m),
                 (None, _) => Cell::Other("an out-of-range time"),
             }),
-            Kind::Date32(v) => get(v, i).map(|days: i32| Cell::Time(i64::from(days) * time::DAY)),
+            Kind::Date32(v) => {
+                get(v, i).map(|days: i32| match i64::from(days).checked_mul(time::DAY) {
+                    Some(m) => Cell::Time(m),
+                    None => Cell::Other("an out-of-range time"),
+                })
+            }
             Kind::Date64(v) => get(v, i).map(|ms| match ms.checked_mul(1000) {
                 Some(m) => Cell::Time(m),
                 None => Cell::Other("an out-of-range time"),
@@ -206,7 +217,19 @@ impl<'a> Col<'a> {
     /// For a list column: the elements of row `i` (`None` if the row is null or the
     /// column is not a list).
     pub(crate) fn list(&self, i: usize) -> Option<ListCells<'_, 'a>> {
-        let Kind::List { offsets, values } = &self.kind else {
+        let Kind::List { values, .. } = &self.kind else {
+            return None;
+        };
+        Some(ListCells {
+            values,
+            range: self.list_range(i)?,
+        })
+    }
+
+    /// For a list column: where row `i`'s elements are in the list's values (`None` if
+    /// the row is null or the column is not a list).
+    pub(crate) fn list_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let Kind::List { offsets, .. } = &self.kind else {
             return None;
         };
         if i >= self.array.len() || self.array.is_null(i) {
@@ -222,10 +245,7 @@ impl<'a> Col<'a> {
                 usize::try_from(*o.get(i + 1)?).ok()?,
             ),
         };
-        Some(ListCells {
-            values,
-            range: start..end.max(start),
-        })
+        Some(start..end.max(start))
     }
 
     pub(crate) fn is_list(&self) -> bool {

@@ -111,6 +111,15 @@ impl<'s> ProfilesBuilder<'s> {
         self.profiles.columns.get_mut(field.0 as usize)
     }
 
+    pub(crate) fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    /// The profiles so far, for a loader that appends whole batches it has checked.
+    pub(crate) fn profiles_mut(&mut self) -> &mut Profiles {
+        &mut self.profiles
+    }
+
     pub fn schema(&self) -> &'s Schema {
         self.schema
     }
@@ -443,7 +452,7 @@ impl Drop for ProfileRow<'_, '_> {
     }
 }
 
-fn empty_column(ty: Type) -> Column {
+pub(super) fn empty_column(ty: Type) -> Column {
     let values = match ty {
         Type::Bool => ColumnValues::Bool(Bitmap::new()),
         Type::Int => ColumnValues::Int(Vec::new()),
@@ -465,7 +474,7 @@ fn empty_column(ty: Type) -> Column {
 
 /// Appends one staged value. A missing value (or, defensively, one of another type)
 /// appends a default with validity false.
-fn push(column: &mut Column, staged: Staged, set_codes: &[u32]) {
+pub(super) fn push(column: &mut Column, staged: Staged, set_codes: &[u32]) {
     let valid = match (&mut column.values, staged) {
         (ColumnValues::Bool(v), Staged::Bool(b)) => {
             v.push(b);

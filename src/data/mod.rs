@@ -24,6 +24,7 @@
 use std::collections::HashMap;
 
 mod arrow_col;
+mod batch;
 mod builder;
 mod bulk;
 mod cell;

@@ -30,6 +30,7 @@ use super::error::{DataError, Location, RowError};
 use super::load::{LoadOptions, LoadReport, source_name};
 use super::names::Names;
 use super::parts::{Assembly, Part};
+use super::batch;
 use crate::schema::{EventId, FieldId, Schema, Type};
 
 /// Rows decoded at a time: larger batches than the reader's default spread its fixed
@@ -69,7 +70,7 @@ pub fn load_path(
             .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
-            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start))
+            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start, true))
             .map_err(|e| unreadable(&name, e))?;
         assembly.add(part)?;
         let mut report = assembly.finish();
@@ -91,7 +92,9 @@ pub fn load_path(
                         .map_err(|e| unreadable(&name, e))
                 });
                 match batches {
-                    Ok(batches) => load_batches(batches, schema, &name, options.skip_bad, start),
+                    Ok(batches) => {
+                        load_batches(batches, schema, &name, options.skip_bad, start, true)
+                    }
                     Err(e) => {
                         let mut part = Part::new(schema, options.skip_bad, start);
                         part.stopped = Some(e);
@@ -115,6 +118,17 @@ pub fn load<R: ChunkReader + 'static>(
     schema: &Schema,
     options: &LoadOptions,
 ) -> Result<LoadReport, DataError> {
+    load_from(reader, schema, options, true)
+}
+
+/// [`load`], with every batch loaded row by row unless `by_columns`: the reference the
+/// column path is tested against.
+pub(crate) fn load_from<R: ChunkReader + 'static>(
+    reader: R,
+    schema: &Schema,
+    options: &LoadOptions,
+    by_columns: bool,
+) -> Result<LoadReport, DataError> {
     let name = options.source_name.as_str();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| unreadable(name, e))?;
@@ -126,7 +140,14 @@ pub fn load<R: ChunkReader + 'static>(
         .map_err(|e| unreadable(name, e))?;
     let mut assembly = Assembly::new(schema, options.skip_bad);
     let start = Location::row(name, 1);
-    assembly.add(load_batches(batches, schema, name, options.skip_bad, start))?;
+    assembly.add(load_batches(
+        batches,
+        schema,
+        name,
+        options.skip_bad,
+        start,
+        by_columns,
+    ))?;
     let mut report = assembly.finish();
     report.undeclared_fields = undeclared_fields;
     Ok(report)
@@ -157,13 +178,21 @@ fn projection(
     (mask, undeclared)
 }
 
-/// Loads the batches of one or more row groups whose first row is `start`.
+#[cfg(test)]
+thread_local! {
+    /// Batches this thread has loaded column by column: tests check the path is taken.
+    pub(crate) static BATCHES_BY_COLUMNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Loads the batches of one or more row groups whose first row is `start`: a batch
+/// whose rows all load goes column by column (when `by_columns`), the others row by row.
 fn load_batches(
     batches: ParquetRecordBatchReader,
     schema: &Schema,
     name: &str,
     skip_bad: bool,
     start: Location,
+    by_columns: bool,
 ) -> Part {
     let first_row = start.number;
     let mut part = Part::new(schema, skip_bad, start);
@@ -197,6 +226,23 @@ fn load_batches(
                 break;
             }
         };
+        let rows = batch.num_rows();
+        if by_columns {
+            let checked = batch::plan(
+                schema,
+                &loader.events_by_name,
+                &columns,
+                rows,
+                profiles.profiles(),
+            );
+            if let Some(plan) = checked {
+                plan.apply(profiles.profiles_mut(), &mut loader.undeclared_events);
+                #[cfg(test)]
+                BATCHES_BY_COLUMNS.with(|n| n.set(n.get() + 1));
+                rows_before += rows;
+                continue;
+            }
+        }
         // Columns that cannot fail are copied whole once the rows are committed; a row
         // that fails is left out of them as it is left out of the others.
         profiles.set_bulk(&columns.bulk);
@@ -232,23 +278,23 @@ struct Loader<'s> {
 }
 
 /// The readable columns of one batch.
-struct Columns<'a> {
-    id: Option<Col<'a>>,
-    fields: Vec<(FieldId, Col<'a>)>,
+pub(super) struct Columns<'a> {
+    pub(super) id: Option<Col<'a>>,
+    pub(super) fields: Vec<(FieldId, Col<'a>)>,
     /// Per field of the schema: its column is copied whole, not cell by cell.
     bulk: Vec<bool>,
-    events: Option<Events<'a>>,
+    pub(super) events: Option<Events<'a>>,
 }
 
 /// The `events` column: list offsets and the struct's fields.
-struct Events<'a> {
-    list: &'a dyn Array,
-    offsets: Vec<(usize, usize)>,
-    structs: &'a StructArray,
-    ty: Col<'a>,
-    at: Col<'a>,
+pub(super) struct Events<'a> {
+    pub(super) list: &'a dyn Array,
+    pub(super) offsets: Vec<(usize, usize)>,
+    pub(super) structs: &'a StructArray,
+    pub(super) ty: Col<'a>,
+    pub(super) at: Col<'a>,
     /// Per event type, per property: the struct field holding it, if any.
-    props: Vec<Vec<Option<Col<'a>>>>,
+    pub(super) props: Vec<Vec<Option<Col<'a>>>>,
 }
 
 impl<'s> Loader<'s> {

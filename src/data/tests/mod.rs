@@ -1,6 +1,7 @@
 //! Tests of the loaders, over the profile schema of LANGUAGE.md section 1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod batch;
 mod builder;
 mod bulk;
 mod ndjson;
