@@ -29,6 +29,7 @@ mod builder;
 mod bulk;
 mod cell;
 pub mod debug;
+mod dict_hint;
 mod error;
 mod heap;
 mod json;

@@ -30,7 +30,7 @@ use super::error::{DataError, Location, RowError};
 use super::load::{LoadOptions, LoadReport, source_name};
 use super::names::Names;
 use super::parts::{Assembly, Part};
-use super::batch;
+use super::{batch, dict_hint};
 use crate::schema::{EventId, FieldId, Schema, Type};
 
 /// Rows decoded at a time: larger batches than the reader's default spread its fixed
@@ -51,6 +51,7 @@ pub fn load_path(
     let file = open()?;
     let metadata =
         ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| unreadable(&name, e))?;
+    let metadata = dict_hint::hinted(&metadata, schema);
     let (mask, undeclared_fields) =
         projection(metadata.schema(), metadata.parquet_schema(), schema);
     let groups = metadata.metadata().row_groups();
@@ -130,8 +131,10 @@ pub(crate) fn load_from<R: ChunkReader + 'static>(
     by_columns: bool,
 ) -> Result<LoadReport, DataError> {
     let name = options.source_name.as_str();
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| unreadable(name, e))?;
+    let metadata =
+        ArrowReaderMetadata::load(&reader, Default::default()).map_err(|e| unreadable(name, e))?;
+    let metadata = dict_hint::hinted(&metadata, schema);
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, metadata);
     let (mask, undeclared_fields) = projection(builder.schema(), builder.parquet_schema(), schema);
     let batches = builder
         .with_projection(mask)

@@ -4,6 +4,7 @@
 mod batch;
 mod builder;
 mod bulk;
+mod dict_hint;
 mod ndjson;
 mod parquet;
 mod parts;
