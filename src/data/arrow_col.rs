@@ -53,7 +53,9 @@ pub(super) enum Kind<'a> {
         values: Box<Col<'a>>,
     },
     Dict {
-        keys: Vec<usize>,
+        /// An integer column: a key per row (read as is: arrow's `normalized_keys` would
+        /// allocate a copy per batch, and panics on a dictionary with no values).
+        keys: Box<Col<'a>>,
         values: Box<Col<'a>>,
     },
 }
@@ -142,13 +144,7 @@ impl<'a> Col<'a> {
                     return None;
                 }
                 Kind::Dict {
-                    // With no values every key is out of range (arrow panics on it): no
-                    // keys at all reads every cell as missing.
-                    keys: if dict.values().is_empty() {
-                        Vec::new()
-                    } else {
-                        dict.normalized_keys()
-                    },
+                    keys: Box::new(Col::new(dict.keys())?),
                     values: Box::new(values),
                 }
             }
@@ -209,7 +205,7 @@ impl<'a> Col<'a> {
                 None => Cell::Other("an out-of-range time"),
             }),
             Kind::List { .. } => Some(Cell::Other("list")),
-            Kind::Dict { keys, values } => keys.get(i).map(|&k| values.cell(k)),
+            Kind::Dict { keys, values } => keys.index(i).map(|k| values.cell(k)),
         };
         cell.unwrap_or(Cell::Missing)
     }
@@ -246,6 +242,25 @@ impl<'a> Col<'a> {
             ),
         };
         Some(start..end.max(start))
+    }
+
+    /// The value at `i` of an integer column as an index (`None` if missing, negative or
+    /// not an integer column): a dictionary key.
+    pub(super) fn index(&self, i: usize) -> Option<usize> {
+        if self.array.is_null(i) {
+            return None;
+        }
+        match &self.kind {
+            Kind::I8(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I16(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I32(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I64(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::U8(v) => Some(usize::from(*v.get(i)?)),
+            Kind::U16(v) => Some(usize::from(*v.get(i)?)),
+            Kind::U32(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::U64(v) => usize::try_from(*v.get(i)?).ok(),
+            _ => None,
+        }
     }
 
     pub(crate) fn is_list(&self) -> bool {

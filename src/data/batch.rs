@@ -115,7 +115,7 @@ impl<'c, 'a> Strings<'c, 'a> {
             if self.col.array.is_null(i) {
                 return None;
             }
-            let k = *keys.get(i)?;
+            let k = keys.index(i)?;
             if let Some(&code) = self.known.get(k)
                 && code != UNSET
             {
@@ -228,19 +228,92 @@ fn field_plan<'c, 'a>(
             let mut column = empty_column(ty);
             if col.bulk(ty) {
                 col.append(0..rows, &mut column);
-            } else {
+            } else if let Kind::Dict { keys, values } = &col.kind {
+                // Each value of the dictionary converted once.
+                let mut by_key: Vec<Option<Staged>> = vec![None; values.array.len()];
                 for r in 0..rows {
-                    let staged = match (ty, col.cell(r)) {
-                        // A set from a column that is not a list: only missing values load.
-                        (Type::StrSet, Cell::Missing) => Staged::Missing,
-                        (Type::StrSet, _) => return None,
-                        (ty, c) => cell::stage(&mut NoIntern, schema, ty, c, &String::new).ok()?,
+                    let staged = match keys.index(r) {
+                        Some(k) if !col.array.is_null(r) => match by_key.get(k) {
+                            Some(Some(staged)) => *staged,
+                            _ => {
+                                let staged = stage_scalar(schema, ty, values.cell(k))?;
+                                if let Some(slot) = by_key.get_mut(k) {
+                                    *slot = Some(staged);
+                                }
+                                staged
+                            }
+                        },
+                        _ => stage_scalar(schema, ty, Cell::Missing)?,
                     };
                     push(&mut column, staged, &[]);
+                }
+            } else {
+                for r in 0..rows {
+                    push(&mut column, stage_scalar(schema, ty, col.cell(r))?, &[]);
                 }
             }
             Some(FieldPlan::Done(column))
         }
+    }
+}
+
+/// Event types by struct index; a dictionary array's values are looked up once.
+struct TypeOf<'c, 'a> {
+    col: &'c Col<'a>,
+    /// Per dictionary value: its event type, once looked up.
+    known: Vec<Option<Option<EventId>>>,
+}
+
+impl<'c, 'a> TypeOf<'c, 'a> {
+    fn new(col: &'c Col<'a>) -> TypeOf<'c, 'a> {
+        let known = match &col.kind {
+            Kind::Dict { values, .. } => vec![None; values.array.len()],
+            _ => Vec::new(),
+        };
+        TypeOf { col, known }
+    }
+
+    /// The declared type of event `j`: `Some(None)` for a type the schema lacks (noted in
+    /// `undeclared`), `None` for a type that is not a string.
+    fn get(
+        &mut self,
+        j: usize,
+        names: &Names<'_, EventId>,
+        undeclared: &mut BTreeSet<String>,
+    ) -> Option<Option<EventId>> {
+        let key = match &self.col.kind {
+            Kind::Dict { keys, .. } => keys.index(j),
+            _ => None,
+        };
+        if let Some(k) = key
+            && let Some(Some(known)) = self.known.get(k)
+        {
+            return Some(*known);
+        }
+        let Cell::Str(name) = self.col.cell(j) else {
+            return None;
+        };
+        let t = names.get(name);
+        if t.is_none() && !undeclared.contains(name) {
+            undeclared.insert(name.to_owned());
+        }
+        if let Some(k) = key
+            && let Some(slot) = self.known.get_mut(k)
+        {
+            *slot = Some(t);
+        }
+        Some(t)
+    }
+}
+
+/// A field's value by the row path's rules; `None` where the row path fails. Strings
+/// are only checked, not interned.
+fn stage_scalar(schema: &Schema, ty: Type, cell: Cell<'_>) -> Option<Staged> {
+    match (ty, cell) {
+        // A set from a column that is not a list: only missing values load.
+        (Type::StrSet, Cell::Missing) => Some(Staged::Missing),
+        (Type::StrSet, _) => None,
+        (ty, cell) => cell::stage(&mut NoIntern, schema, ty, cell, &String::new).ok(),
     }
 }
 
@@ -274,6 +347,7 @@ fn events_plan<'c, 'a>(
         props: Vec::with_capacity(types),
     };
     plan.walk_rows.push(0);
+    let mut types = TypeOf::new(&events.ty);
     // One row's events: (type, time, q), sorted as the row path sorts them.
     let mut row_events: Vec<(EventId, i64, u32)> = Vec::new();
     for r in 0..rows {
@@ -282,13 +356,7 @@ fn events_plan<'c, 'a>(
             if j >= events.structs.len() || events.structs.is_null(j) {
                 return None;
             }
-            let Cell::Str(name) = events.ty.cell(j) else {
-                return None;
-            };
-            let Some(t) = names.get(name) else {
-                if !undeclared.contains(name) {
-                    undeclared.insert(name.to_owned());
-                }
+            let Some(t) = types.get(j, names, undeclared)? else {
                 continue;
             };
             let at = match events.at.cell(j) {
