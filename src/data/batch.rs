@@ -372,8 +372,9 @@ fn events_plan<'c, 'a>(
             row_events.push((t, at, q));
         }
         plan.walk_rows.push(plan.walk.len());
-        // Stable: events of one type at the same instant keep their input order.
-        row_events.sort_by_key(|&(t, at, _)| (t, at));
+        // Events of one type at the same instant keep their input order (`q` ascends),
+        // as the row path's stable sort keeps them.
+        row_events.sort_unstable();
         for counts in &mut plan.counts {
             counts.push(0);
         }
