@@ -7,6 +7,10 @@
 //! with or without a zone, or time strings); `events` is a list of structs with `type`,
 //! `at` and one field per property, null where an event lacks it. Values follow the
 //! same rules as NDJSON, and errors name the 1-based row.
+//!
+//! A batch whose rows all load is appended column by column (`batch.rs`); a batch with
+//! a bad row loads row by row, which names the row and field of each error. Strings
+//! stored dictionary-encoded are read as dictionary arrays (`dict_hint.rs`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
