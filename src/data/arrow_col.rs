@@ -16,11 +16,11 @@ use crate::time;
 
 /// A readable column of one batch.
 pub(crate) struct Col<'a> {
-    array: &'a dyn Array,
-    kind: Kind<'a>,
+    pub(super) array: &'a dyn Array,
+    pub(super) kind: Kind<'a>,
 }
 
-enum Kind<'a> {
+pub(super) enum Kind<'a> {
     Null,
     Bool(&'a BooleanArray),
     I8(&'a [i8]),
@@ -53,12 +53,14 @@ enum Kind<'a> {
         values: Box<Col<'a>>,
     },
     Dict {
-        keys: Vec<usize>,
+        /// An integer column: a key per row (read as is: arrow's `normalized_keys` would
+        /// allocate a copy per batch, and panics on a dictionary with no values).
+        keys: Box<Col<'a>>,
         values: Box<Col<'a>>,
     },
 }
 
-enum Offsets<'a> {
+pub(super) enum Offsets<'a> {
     Small(&'a [i32]),
     Large(&'a [i64]),
 }
@@ -142,7 +144,7 @@ impl<'a> Col<'a> {
                     return None;
                 }
                 Kind::Dict {
-                    keys: dict.normalized_keys(),
+                    keys: Box::new(Col::new(dict.keys())?),
                     values: Box::new(values),
                 }
             }
@@ -192,13 +194,18 @@ impl<'a> Col<'a> {
                 (Some(m), true) => Cell::Duration(m),
                 (None, _) => Cell::Other("an out-of-range time"),
             }),
-            Kind::Date32(v) => get(v, i).map(|days: i32| Cell::Time(i64::from(days) * time::DAY)),
+            Kind::Date32(v) => {
+                get(v, i).map(|days: i32| match i64::from(days).checked_mul(time::DAY) {
+                    Some(m) => Cell::Time(m),
+                    None => Cell::Other("an out-of-range time"),
+                })
+            }
             Kind::Date64(v) => get(v, i).map(|ms| match ms.checked_mul(1000) {
                 Some(m) => Cell::Time(m),
                 None => Cell::Other("an out-of-range time"),
             }),
             Kind::List { .. } => Some(Cell::Other("list")),
-            Kind::Dict { keys, values } => keys.get(i).map(|&k| values.cell(k)),
+            Kind::Dict { keys, values } => keys.index(i).map(|k| values.cell(k)),
         };
         cell.unwrap_or(Cell::Missing)
     }
@@ -206,7 +213,19 @@ impl<'a> Col<'a> {
     /// For a list column: the elements of row `i` (`None` if the row is null or the
     /// column is not a list).
     pub(crate) fn list(&self, i: usize) -> Option<ListCells<'_, 'a>> {
-        let Kind::List { offsets, values } = &self.kind else {
+        let Kind::List { values, .. } = &self.kind else {
+            return None;
+        };
+        Some(ListCells {
+            values,
+            range: self.list_range(i)?,
+        })
+    }
+
+    /// For a list column: where row `i`'s elements are in the list's values (`None` if
+    /// the row is null or the column is not a list).
+    pub(crate) fn list_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let Kind::List { offsets, .. } = &self.kind else {
             return None;
         };
         if i >= self.array.len() || self.array.is_null(i) {
@@ -222,10 +241,26 @@ impl<'a> Col<'a> {
                 usize::try_from(*o.get(i + 1)?).ok()?,
             ),
         };
-        Some(ListCells {
-            values,
-            range: start..end.max(start),
-        })
+        Some(start..end.max(start))
+    }
+
+    /// The value at `i` of an integer column as an index (`None` if missing, negative or
+    /// not an integer column): a dictionary key.
+    pub(super) fn index(&self, i: usize) -> Option<usize> {
+        if self.array.is_null(i) {
+            return None;
+        }
+        match &self.kind {
+            Kind::I8(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I16(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I32(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::I64(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::U8(v) => Some(usize::from(*v.get(i)?)),
+            Kind::U16(v) => Some(usize::from(*v.get(i)?)),
+            Kind::U32(v) => usize::try_from(*v.get(i)?).ok(),
+            Kind::U64(v) => usize::try_from(*v.get(i)?).ok(),
+            _ => None,
+        }
     }
 
     pub(crate) fn is_list(&self) -> bool {
@@ -251,7 +286,7 @@ fn get<T: Copy>(values: &[T], i: usize) -> Option<T> {
     values.get(i).copied()
 }
 
-fn micros(ticks: i64, unit: TimeUnit) -> Option<i64> {
+pub(super) fn micros(ticks: i64, unit: TimeUnit) -> Option<i64> {
     match unit {
         TimeUnit::Second => ticks.checked_mul(time::SECOND),
         TimeUnit::Millisecond => ticks.checked_mul(1000),

@@ -71,6 +71,8 @@ pub struct ProfilesBuilder<'s> {
     schema: &'s Schema,
     profiles: Profiles,
     stage: Staging,
+    /// Per field: filled by the loader a batch at a time, so committing a row skips it.
+    bulk: Vec<bool>,
 }
 
 impl<'s> ProfilesBuilder<'s> {
@@ -93,7 +95,29 @@ impl<'s> ProfilesBuilder<'s> {
                 ..Profiles::default()
             },
             stage: Staging::default(),
+            bulk: vec![false; schema.fields.len()],
         }
+    }
+
+    /// Marks the fields whose columns the loader appends to itself (through
+    /// [`ProfilesBuilder::column_mut`]) once the batch's rows are committed.
+    pub(crate) fn set_bulk(&mut self, bulk: &[bool]) {
+        for (slot, &b) in self.bulk.iter_mut().zip(bulk) {
+            *slot = b;
+        }
+    }
+
+    pub(crate) fn column_mut(&mut self, field: FieldId) -> Option<&mut Column> {
+        self.profiles.columns.get_mut(field.0 as usize)
+    }
+
+    pub(crate) fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    /// The profiles so far, for a loader that appends whole batches it has checked.
+    pub(crate) fn profiles_mut(&mut self) -> &mut Profiles {
+        &mut self.profiles
     }
 
     pub fn schema(&self) -> &'s Schema {
@@ -177,8 +201,11 @@ impl<'s> ProfilesBuilder<'s> {
             }
         }
 
-        for (column, staged) in self.profiles.columns.iter_mut().zip(&stage.fields) {
-            push(column, *staged, &stage.set_codes);
+        let fields = self.profiles.columns.iter_mut().zip(&stage.fields);
+        for ((column, staged), &bulk) in fields.zip(&self.bulk) {
+            if !bulk {
+                push(column, *staged, &stage.set_codes);
+            }
         }
         for pending in &stage.events {
             let Some(table) = self.profiles.events.get_mut(pending.event.0 as usize) else {
@@ -425,7 +452,7 @@ impl Drop for ProfileRow<'_, '_> {
     }
 }
 
-fn empty_column(ty: Type) -> Column {
+pub(super) fn empty_column(ty: Type) -> Column {
     let values = match ty {
         Type::Bool => ColumnValues::Bool(Bitmap::new()),
         Type::Int => ColumnValues::Int(Vec::new()),
@@ -447,7 +474,7 @@ fn empty_column(ty: Type) -> Column {
 
 /// Appends one staged value. A missing value (or, defensively, one of another type)
 /// appends a default with validity false.
-fn push(column: &mut Column, staged: Staged, set_codes: &[u32]) {
+pub(super) fn push(column: &mut Column, staged: Staged, set_codes: &[u32]) {
     let valid = match (&mut column.values, staged) {
         (ColumnValues::Bool(v), Staged::Bool(b)) => {
             v.push(b);

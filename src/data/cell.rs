@@ -43,10 +43,31 @@ impl Cell<'_> {
     }
 }
 
+/// Where [`stage`] puts a string value: the row's dictionary, or, when only the type
+/// rules are wanted, nowhere.
+pub(crate) trait Intern {
+    fn intern(&mut self, s: &str) -> u32;
+}
+
+impl Intern for ProfileRow<'_, '_> {
+    fn intern(&mut self, s: &str) -> u32 {
+        ProfileRow::intern(self, s)
+    }
+}
+
+/// Checks strings without interning them: every string stages as code 0.
+pub(crate) struct NoIntern;
+
+impl Intern for NoIntern {
+    fn intern(&mut self, _: &str) -> u32 {
+        0
+    }
+}
+
 /// Applies the input type rules for a scalar `ty` (not `set<string>`, which is a list).
 /// `path` names the field for the error.
 pub(crate) fn stage(
-    row: &mut ProfileRow<'_, '_>,
+    row: &mut impl Intern,
     schema: &Schema,
     ty: Type,
     cell: Cell<'_>,

@@ -71,7 +71,7 @@ fn append_events(table: &mut EventTable, from: EventTable, remap: &[u32]) {
     }
 }
 
-fn append_column(column: &mut Column, from: Column, remap: &[u32]) {
+pub(super) fn append_column(column: &mut Column, from: Column, remap: &[u32]) {
     let start = column.valid.len();
     column.valid.extend_from(&from.valid);
     let code = |c: u32| remap.get(c as usize).copied().unwrap_or(0);

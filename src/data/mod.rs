@@ -24,9 +24,12 @@
 use std::collections::HashMap;
 
 mod arrow_col;
+mod batch;
 mod builder;
+mod bulk;
 mod cell;
 pub mod debug;
+mod dict_hint;
 mod error;
 mod heap;
 mod json;
@@ -139,7 +142,8 @@ impl Bitmap {
 #[derive(Clone, Debug, Default)]
 pub struct Dictionary {
     strings: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    /// Seeded, so input strings cannot be chosen to collide.
+    index: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
     /// Codes of recently interned strings, by a cheap hash of their ends: most strings
     /// in profiles repeat (categories, SKUs, coupons), and a hit, checked by comparing
     /// the string, skips hashing it for `index`. A miss costs little; a stale slot (after

@@ -7,6 +7,10 @@
 //! with or without a zone, or time strings); `events` is a list of structs with `type`,
 //! `at` and one field per property, null where an event lacks it. Values follow the
 //! same rules as NDJSON, and errors name the 1-based row.
+//!
+//! A batch whose rows all load is appended column by column (`batch.rs`); a batch with
+//! a bad row loads row by row, which names the row and field of each error. Strings
+//! stored dictionary-encoded are read as dictionary arrays (`dict_hint.rs`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -30,6 +34,7 @@ use super::error::{DataError, Location, RowError};
 use super::load::{LoadOptions, LoadReport, source_name};
 use super::names::Names;
 use super::parts::{Assembly, Part};
+use super::{batch, dict_hint};
 use crate::schema::{EventId, FieldId, Schema, Type};
 
 /// Rows decoded at a time: larger batches than the reader's default spread its fixed
@@ -50,6 +55,7 @@ pub fn load_path(
     let file = open()?;
     let metadata =
         ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| unreadable(&name, e))?;
+    let metadata = dict_hint::hinted(&metadata, schema);
     let (mask, undeclared_fields) =
         projection(metadata.schema(), metadata.parquet_schema(), schema);
     let groups = metadata.metadata().row_groups();
@@ -69,7 +75,7 @@ pub fn load_path(
             .with_projection(mask)
             .with_batch_size(BATCH_ROWS)
             .build()
-            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start))
+            .map(|batches| load_batches(batches, schema, &name, options.skip_bad, start, true))
             .map_err(|e| unreadable(&name, e))?;
         assembly.add(part)?;
         let mut report = assembly.finish();
@@ -91,7 +97,9 @@ pub fn load_path(
                         .map_err(|e| unreadable(&name, e))
                 });
                 match batches {
-                    Ok(batches) => load_batches(batches, schema, &name, options.skip_bad, start),
+                    Ok(batches) => {
+                        load_batches(batches, schema, &name, options.skip_bad, start, true)
+                    }
                     Err(e) => {
                         let mut part = Part::new(schema, options.skip_bad, start);
                         part.stopped = Some(e);
@@ -115,9 +123,22 @@ pub fn load<R: ChunkReader + 'static>(
     schema: &Schema,
     options: &LoadOptions,
 ) -> Result<LoadReport, DataError> {
+    load_from(reader, schema, options, true)
+}
+
+/// [`load`], with every batch loaded row by row unless `by_columns`: the reference the
+/// column path is tested against.
+pub(crate) fn load_from<R: ChunkReader + 'static>(
+    reader: R,
+    schema: &Schema,
+    options: &LoadOptions,
+    by_columns: bool,
+) -> Result<LoadReport, DataError> {
     let name = options.source_name.as_str();
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| unreadable(name, e))?;
+    let metadata =
+        ArrowReaderMetadata::load(&reader, Default::default()).map_err(|e| unreadable(name, e))?;
+    let metadata = dict_hint::hinted(&metadata, schema);
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, metadata);
     let (mask, undeclared_fields) = projection(builder.schema(), builder.parquet_schema(), schema);
     let batches = builder
         .with_projection(mask)
@@ -126,7 +147,14 @@ pub fn load<R: ChunkReader + 'static>(
         .map_err(|e| unreadable(name, e))?;
     let mut assembly = Assembly::new(schema, options.skip_bad);
     let start = Location::row(name, 1);
-    assembly.add(load_batches(batches, schema, name, options.skip_bad, start))?;
+    assembly.add(load_batches(
+        batches,
+        schema,
+        name,
+        options.skip_bad,
+        start,
+        by_columns,
+    ))?;
     let mut report = assembly.finish();
     report.undeclared_fields = undeclared_fields;
     Ok(report)
@@ -157,13 +185,21 @@ fn projection(
     (mask, undeclared)
 }
 
-/// Loads the batches of one or more row groups whose first row is `start`.
+#[cfg(test)]
+thread_local! {
+    /// Batches this thread has loaded column by column: tests check the path is taken.
+    pub(crate) static BATCHES_BY_COLUMNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Loads the batches of one or more row groups whose first row is `start`: a batch
+/// whose rows all load goes column by column (when `by_columns`), the others row by row.
 fn load_batches(
     batches: ParquetRecordBatchReader,
     schema: &Schema,
     name: &str,
     skip_bad: bool,
     start: Location,
+    by_columns: bool,
 ) -> Part {
     let first_row = start.number;
     let mut part = Part::new(schema, skip_bad, start);
@@ -197,14 +233,42 @@ fn load_batches(
                 break;
             }
         };
+        let rows = batch.num_rows();
+        if by_columns {
+            let checked = batch::plan(
+                schema,
+                &loader.events_by_name,
+                &columns,
+                rows,
+                profiles.profiles(),
+            );
+            if let Some(plan) = checked {
+                plan.apply(profiles.profiles_mut(), &mut loader.undeclared_events);
+                #[cfg(test)]
+                BATCHES_BY_COLUMNS.with(|n| n.set(n.get() + 1));
+                rows_before += rows;
+                continue;
+            }
+        }
+        // Columns that cannot fail are copied whole once the rows are committed; a row
+        // that fails is left out of them as it is left out of the others.
+        profiles.set_bulk(&columns.bulk);
+        let mut failed = Vec::new();
+        let mut end = batch.num_rows();
         for r in 0..batch.num_rows() {
             if let Err(e) = loader.row(&columns, r, &mut profiles) {
+                failed.push(r);
                 let at = Location::row(name, rows_before + r + 1);
                 if let Err(stop) = part.bad.handle(e.at(&at)) {
                     part.stopped = Some(stop);
-                    break 'batches;
+                    end = r;
+                    break;
                 }
             }
+        }
+        append_bulk(&columns, &mut profiles, end, &failed);
+        if part.stopped.is_some() {
+            break 'batches;
         }
         rows_before += batch.num_rows();
     }
@@ -221,21 +285,23 @@ struct Loader<'s> {
 }
 
 /// The readable columns of one batch.
-struct Columns<'a> {
-    id: Option<Col<'a>>,
-    fields: Vec<(FieldId, Col<'a>)>,
-    events: Option<Events<'a>>,
+pub(super) struct Columns<'a> {
+    pub(super) id: Option<Col<'a>>,
+    pub(super) fields: Vec<(FieldId, Col<'a>)>,
+    /// Per field of the schema: its column is copied whole, not cell by cell.
+    bulk: Vec<bool>,
+    pub(super) events: Option<Events<'a>>,
 }
 
 /// The `events` column: list offsets and the struct's fields.
-struct Events<'a> {
-    list: &'a dyn Array,
-    offsets: Vec<(usize, usize)>,
-    structs: &'a StructArray,
-    ty: Col<'a>,
-    at: Col<'a>,
+pub(super) struct Events<'a> {
+    pub(super) list: &'a dyn Array,
+    pub(super) offsets: Vec<(usize, usize)>,
+    pub(super) structs: &'a StructArray,
+    pub(super) ty: Col<'a>,
+    pub(super) at: Col<'a>,
     /// Per event type, per property: the struct field holding it, if any.
-    props: Vec<Vec<Option<Col<'a>>>>,
+    pub(super) props: Vec<Vec<Option<Col<'a>>>>,
 }
 
 impl<'s> Loader<'s> {
@@ -250,6 +316,7 @@ impl<'s> Loader<'s> {
         let mut columns = Columns {
             id: None,
             fields: Vec::new(),
+            bulk: vec![false; self.schema.fields.len()],
             events: None,
         };
         let arrow_schema = batch.schema_ref();
@@ -269,6 +336,12 @@ impl<'s> Loader<'s> {
                 let col = Col::new(array)
                     .ok_or_else(|| self.unsupported(name, array.data_type(), &expected))?;
                 columns.fields.push((field, col));
+            }
+        }
+        for (field, col) in &columns.fields {
+            let once = columns.fields.iter().filter(|(f, _)| f == field).count() == 1;
+            if let Some(slot) = columns.bulk.get_mut(field.0 as usize) {
+                *slot = once && col.bulk(self.schema.field_def(*field).ty);
             }
         }
         Ok(columns)
@@ -342,6 +415,9 @@ impl<'s> Loader<'s> {
         let schema = self.schema;
         let mut row = profiles.profile(id);
         for (field, col) in &columns.fields {
+            if columns.bulk.get(field.0 as usize).copied().unwrap_or(false) {
+                continue;
+            }
             let def = schema.field_def(*field);
             let path = || def.name.clone();
             let staged = value(&mut row, schema, def.ty, col, r, &path)?;
@@ -409,6 +485,37 @@ impl<'s> Loader<'s> {
             }
         }
         Ok(())
+    }
+}
+
+/// Appends the bulk field columns' rows `0..end`, but for the `failed` ones (ascending).
+fn append_bulk(
+    columns: &Columns<'_>,
+    profiles: &mut ProfilesBuilder<'_>,
+    end: usize,
+    failed: &[usize],
+) {
+    for (field, col) in &columns.fields {
+        if !columns.bulk.get(field.0 as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(column) = profiles.column_mut(*field) else {
+            continue;
+        };
+        if failed.is_empty() {
+            col.append(0..end, column);
+        } else {
+            let mut failed = failed.iter().peekable();
+            let kept = (0..end).filter(|r| {
+                if failed.peek() == Some(&r) {
+                    failed.next();
+                    false
+                } else {
+                    true
+                }
+            });
+            col.append(kept, column);
+        }
     }
 }
 

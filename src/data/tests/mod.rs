@@ -1,7 +1,10 @@
 //! Tests of the loaders, over the profile schema of LANGUAGE.md section 1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod batch;
 mod builder;
+mod bulk;
+mod dict_hint;
 mod ndjson;
 mod parquet;
 mod parts;

@@ -28,7 +28,11 @@ fn options(name: &str, skip_bad: bool) -> LoadOptions {
 }
 
 /// Writes `columns` as a Parquet file, in row groups of 1000 rows.
-fn write(dir: &tempfile::TempDir, file: &str, columns: Vec<(&str, ArrayRef)>) -> PathBuf {
+pub(super) fn write(
+    dir: &tempfile::TempDir,
+    file: &str,
+    columns: Vec<(&str, ArrayRef)>,
+) -> PathBuf {
     let batch = RecordBatch::try_from_iter(columns).unwrap();
     let path = dir.path().join(file);
     let out = std::fs::File::create(&path).unwrap();
@@ -94,7 +98,7 @@ fn same_columns(a: &LoadReport, b: &LoadReport) {
 }
 
 /// A tiny deterministic generator of profiles in the NDJSON shape.
-fn generate(n: usize) -> Vec<Json> {
+pub(super) fn generate(n: usize) -> Vec<Json> {
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move |m: u64| {
         seed ^= seed << 13;
@@ -149,7 +153,7 @@ fn micros(text: Option<&str>) -> Option<i64> {
 }
 
 /// The generated profiles as Arrow columns, in a different physical type per column.
-fn to_arrow(rows: &[Json]) -> Vec<(&'static str, ArrayRef)> {
+pub(super) fn to_arrow(rows: &[Json]) -> Vec<(&'static str, ArrayRef)> {
     let mut gender = StringDictionaryBuilder::<Int32Type>::new();
     for g in strs(rows, "gender") {
         gender.append_option(g);
@@ -297,7 +301,7 @@ fn generated_profiles_load_the_same_from_ndjson_and_parquet() {
 
 /// A list array over `values` (`arrow-buffer` is not a dependency, so the offsets are
 /// borrowed from a list of the same lengths).
-fn list(item: Field, offsets: &[i32], values: ArrayRef) -> ListArray {
+pub(super) fn list(item: Field, offsets: &[i32], values: ArrayRef) -> ListArray {
     let lists = offsets
         .windows(2)
         .map(|w| Some(vec![Some(0); (w[1] - w[0]) as usize]));
@@ -305,7 +309,7 @@ fn list(item: Field, offsets: &[i32], values: ArrayRef) -> ListArray {
     ListArray::new(Arc::new(item), shape.offsets().clone(), values, None)
 }
 
-fn events_column(
+pub(super) fn events_column(
     ty: Vec<Option<&str>>,
     at: ArrayRef,
     price: ArrayRef,

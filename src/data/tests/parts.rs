@@ -69,7 +69,7 @@ fn tree_load(text: &[u8], schema: &Schema, skip_bad: bool) -> Result<LoadReport,
 
 /// Everything a load gives, comparable: the dictionary in code order, columns and
 /// events as debug text.
-fn summary(result: &Result<LoadReport, DataError>) -> String {
+pub(super) fn summary(result: &Result<LoadReport, DataError>) -> String {
     match result {
         Err(e) => format!("error {}: {e}", e.code_str()),
         Ok(r) => format!(
@@ -99,7 +99,7 @@ fn profiles_summary(p: &Profiles) -> String {
     )
 }
 
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+pub(super) fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
