@@ -452,7 +452,8 @@ impl Drop for ProfileRow<'_, '_> {
     }
 }
 
-pub(super) fn empty_column(ty: Type) -> Column {
+/// An empty column of type `ty`.
+pub(crate) fn empty_column(ty: Type) -> Column {
     let values = match ty {
         Type::Bool => ColumnValues::Bool(Bitmap::new()),
         Type::Int => ColumnValues::Int(Vec::new()),

@@ -43,6 +43,7 @@ mod parts;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use builder::empty_column;
 pub use builder::{ProfileRow, ProfilesBuilder};
 pub use error::{DataError, Location, Unit};
 pub use json::JsonReader;

@@ -1,7 +1,7 @@
 //! One profile between the store and the interpreter: a stored [`ProfileRecord`] as a
 //! one-row [`Profiles`] to evaluate, and a row of loaded [`Profiles`] as a record.
 
-use crate::data::{Bitmap, Column, ColumnValues, Dictionary, EventTable, Profiles};
+use crate::data::{Column, ColumnValues, Dictionary, EventTable, Profiles, empty_column};
 use crate::schema::{EventId, Schema, Type};
 
 use super::plan::Retention;
@@ -52,20 +52,10 @@ fn column<'d>(
     cells: impl Iterator<Item = Option<&'d Datum>>,
     dict: &mut Dictionary,
 ) -> Column {
-    let mut valid = Bitmap::new();
-    let mut values = match ty {
-        Type::Bool => ColumnValues::Bool(Bitmap::new()),
-        Type::Int => ColumnValues::Int(Vec::new()),
-        Type::Float => ColumnValues::Float(Vec::new()),
-        Type::Str => ColumnValues::Str(Vec::new()),
-        Type::Time => ColumnValues::Time(Vec::new()),
-        Type::Duration => ColumnValues::Duration(Vec::new()),
-        Type::Enum(_) => ColumnValues::Enum(Vec::new()),
-        Type::StrSet => ColumnValues::StrSet {
-            offsets: vec![0],
-            codes: Vec::new(),
-        },
-    };
+    let Column {
+        mut valid,
+        mut values,
+    } = empty_column(ty);
     for cell in cells {
         let d = cell.unwrap_or(&Datum::Missing);
         let ok = match (&mut values, d) {

@@ -29,6 +29,14 @@ pub(super) struct AggState<'x> {
     pub(super) poison: Variable,
 }
 
+/// A loop over event rows (see [`Gen::begin_loop`]).
+pub(super) struct EventLoop {
+    /// The event row (`i64`).
+    pub(super) i: Variable,
+    header: ir::Block,
+    exit: ir::Block,
+}
+
 /// The in-window test, resolved before the loop.
 #[derive(Copy, Clone)]
 pub(super) enum Bounds {
@@ -149,18 +157,8 @@ impl Gen<'_, '_> {
         let lo = self.load_u32(offsets, self.row);
         let next_row = self.b.ins().iadd_imm_s(self.row, 1);
         let hi = self.load_u32(offsets, next_row);
-        let i_var = self.var(types::I64, lo);
-
-        let header = self.b.create_block();
-        let body = self.b.create_block();
-        let exit = self.b.create_block();
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        let i = self.b.use_var(i_var);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, hi);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-
-        self.b.switch_to_block(body);
+        let events = self.begin_loop(lo, hi);
+        let i = self.b.use_var(events.i);
         let at_base = self.addr(Slot::EventAt(e));
         let at = self.load(types::I64, at_base, i);
         let inwin = self.in_window(bounds, at);
@@ -169,12 +167,33 @@ impl Gen<'_, '_> {
                 self.agg_step(state, i, at, inwin)?;
             }
         }
-        let i = self.b.use_var(i_var);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.def_var(i_var, next);
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(exit);
+        self.end_loop(events);
         Ok(())
+    }
+
+    /// Starts a loop over event rows `i` from `lo` while `i < hi`, leaving the builder
+    /// in its body; [`Gen::end_loop`] closes it.
+    pub(super) fn begin_loop(&mut self, lo: ir::Value, hi: ir::Value) -> EventLoop {
+        let i = self.var(types::I64, lo);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let x = self.b.use_var(i);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, x, hi);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        EventLoop { i, header, exit }
+    }
+
+    /// Ends the body of `events`: the next row, and on to the loop's exit.
+    pub(super) fn end_loop(&mut self, events: EventLoop) {
+        let i = self.b.use_var(events.i);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(events.i, next);
+        self.b.ins().jump(events.header, &[]);
+        self.b.switch_to_block(events.exit);
     }
 
     /// Folds event `i` (at `at`, in the window or not) into `state`.

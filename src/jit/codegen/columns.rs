@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::Variable;
 
 use crate::ir::{AggFunc, AggTarget, ExprId, Window};
@@ -175,23 +175,12 @@ impl<'x> Gen<'_, '_> {
         let offsets = self.addr(Slot::EventOffsets(e));
         let lo = self.load_u32(offsets, self.start);
         let hi = self.load_u32(offsets, end);
-        let i_var = self.b.declare_var(types::I64);
-        self.b.def_var(i_var, lo);
         // The current event's row minus `start`: a running sum of `EventStarts`.
         let local_var = self.b.declare_var(types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
         self.b.def_var(local_var, zero);
-
-        let header = self.b.create_block();
-        let body = self.b.create_block();
-        let exit = self.b.create_block();
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        let i = self.b.use_var(i_var);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, hi);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-
-        self.b.switch_to_block(body);
+        let events = self.begin_loop(lo, hi);
+        let i = self.b.use_var(events.i);
         let starts = self.addr(Slot::EventStarts(e));
         let k = self.b.ins().isub(i, lo);
         let at_k = self.elem(starts, k, 8);
@@ -234,11 +223,7 @@ impl<'x> Gen<'_, '_> {
             }
         }
         self.row = outer;
-        let i = self.b.use_var(i_var);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.def_var(i_var, next);
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(exit);
+        self.end_loop(events);
         Ok(())
     }
 }
