@@ -524,18 +524,7 @@ fn append_set(
     };
     let start = codes.len();
     codes.extend(range.filter_map(|i| elements.code(i, dict)));
-    if let Some(set) = codes.get_mut(start..) {
-        set.sort_unstable();
-    }
-    let mut write = start;
-    // INVARIANT: start <= write <= read < codes.len(), so the indexing is in bounds.
-    for read in start..codes.len() {
-        if write == start || codes[read] != codes[write - 1] {
-            codes[write] = codes[read];
-            write += 1;
-        }
-    }
-    codes.truncate(write);
+    super::sort_dedup_from(codes, start);
     // INVARIANT: fits, checked by `plan`.
     offsets.push(codes.len() as u32);
     column.valid.push(true);

@@ -399,23 +399,11 @@ impl ProfileRow<'_, '_> {
     pub(crate) fn end_set(&mut self) -> Staged {
         let stage = &mut self.builder.stage;
         let start = stage.set_open.min(stage.set_codes.len());
-        let codes = &mut stage.set_codes;
-        if let Some(tail) = codes.get_mut(start..) {
-            tail.sort_unstable();
-        }
-        let mut write = start;
-        // INVARIANT: start <= write <= read < codes.len(), so the indexing is in bounds.
-        for read in start..codes.len() {
-            if write == start || codes[read] != codes[write - 1] {
-                codes[write] = codes[read];
-                write += 1;
-            }
-        }
-        codes.truncate(write);
-        stage.set_open = write;
+        super::sort_dedup_from(&mut stage.set_codes, start);
+        stage.set_open = stage.set_codes.len();
         Staged::Set {
             start: start as u32,
-            end: write as u32,
+            end: stage.set_open as u32,
         }
     }
 
@@ -502,21 +490,11 @@ pub(super) fn push(column: &mut Column, staged: Staged, set_codes: &[u32]) {
             true
         }
         (values, _) => {
-            push_default(values);
+            values.push_placeholder();
             false
         }
     };
     column.valid.push(valid);
-}
-
-fn push_default(values: &mut ColumnValues) {
-    match values {
-        ColumnValues::Bool(v) => v.push(false),
-        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
-        ColumnValues::Float(v) => v.push(0.0),
-        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
-        ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
-    }
 }
 
 /// `string "abc"`, `int 3`: a host value named for an error.

@@ -117,7 +117,8 @@ impl Col<'_> {
             // Not reached when `bulk` holds; every row is missing otherwise.
             (values, _) => {
                 for _ in out.rows {
-                    push_missing(values, out.valid);
+                    values.push_placeholder();
+                    out.valid.push(false);
                 }
             }
         }
@@ -150,15 +151,4 @@ impl<I: Iterator<Item = usize>> Out<'_, '_, I> {
             self.valid.push(value.is_some());
         }
     }
-}
-
-fn push_missing(values: &mut ColumnValues, valid: &mut Bitmap) {
-    match values {
-        ColumnValues::Bool(v) => v.push(false),
-        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
-        ColumnValues::Float(v) => v.push(0.0),
-        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
-        ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
-    }
-    valid.push(false);
 }

@@ -123,18 +123,8 @@ pub(super) fn append_column(column: &mut Column, from: Column, remap: &[u32]) {
             // Parts come from the same schema; a mismatch cannot happen, but keep the
             // column's length right if it did.
             for _ in start..column.valid.len() {
-                push_missing(to);
+                to.push_placeholder();
             }
         }
-    }
-}
-
-fn push_missing(values: &mut ColumnValues) {
-    match values {
-        ColumnValues::Bool(v) => v.push(false),
-        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
-        ColumnValues::Float(v) => v.push(0.0),
-        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
-        ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
     }
 }

@@ -272,6 +272,29 @@ pub enum ColumnValues {
     },
 }
 
+impl ColumnValues {
+    /// Appends the value a missing cell holds: any value of the right type (its
+    /// validity bit says it is missing), an empty set for a set.
+    pub(crate) fn push_placeholder(&mut self) {
+        match self {
+            ColumnValues::Bool(v) => v.push(false),
+            ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
+            ColumnValues::Float(v) => v.push(0.0),
+            ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
+            ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
+        }
+    }
+}
+
+/// Sorts `codes[start..]` and removes its repeats: one set's codes, appended last.
+pub(crate) fn sort_dedup_from(codes: &mut Vec<u32>, start: usize) {
+    let start = start.min(codes.len());
+    let mut tail = codes.split_off(start);
+    tail.sort_unstable();
+    tail.dedup();
+    codes.extend(tail);
+}
+
 /// The events of one type, for all profiles.
 #[derive(Clone, Debug, Default)]
 pub struct EventTable {

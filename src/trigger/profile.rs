@@ -1,7 +1,9 @@
 //! One profile between the store and the interpreter: a stored [`ProfileRecord`] as a
 //! one-row [`Profiles`] to evaluate, and a row of loaded [`Profiles`] as a record.
 
-use crate::data::{Column, ColumnValues, Dictionary, EventTable, Profiles, empty_column};
+use crate::data::{
+    Column, ColumnValues, Dictionary, EventTable, Profiles, empty_column, sort_dedup_from,
+};
 use crate::schema::{EventId, Schema, Type};
 
 use super::plan::Retention;
@@ -90,39 +92,18 @@ fn column<'d>(
             (ColumnValues::StrSet { offsets, codes }, Datum::Set(items)) => {
                 let start = codes.len();
                 codes.extend(items.iter().map(|s| dict.intern(s)));
-                if let Some(tail) = codes.get_mut(start..) {
-                    tail.sort_unstable();
-                }
-                dedup_from(codes, start);
+                sort_dedup_from(codes, start);
                 offsets.push(codes.len() as u32);
                 true
             }
             _ => false,
         };
         if !ok {
-            push_placeholder(&mut values);
+            values.push_placeholder();
         }
         valid.push(ok);
     }
     Column { valid, values }
-}
-
-/// Removes repeats from the sorted `codes[start..]`.
-fn dedup_from(codes: &mut Vec<u32>, start: usize) {
-    let mut tail = codes.split_off(start.min(codes.len()));
-    tail.dedup();
-    codes.extend(tail);
-}
-
-/// A row's value for a missing cell: any value of the right type.
-fn push_placeholder(values: &mut ColumnValues) {
-    match values {
-        ColumnValues::Bool(v) => v.push(false),
-        ColumnValues::Int(v) | ColumnValues::Time(v) | ColumnValues::Duration(v) => v.push(0),
-        ColumnValues::Float(v) => v.push(0.0),
-        ColumnValues::Str(v) | ColumnValues::Enum(v) => v.push(0),
-        ColumnValues::StrSet { offsets, codes } => offsets.push(codes.len() as u32),
-    }
 }
 
 /// Adds an event to the record in time order (after events at the same instant);
