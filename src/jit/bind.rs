@@ -156,7 +156,7 @@ pub(crate) fn bind<'p>(
         .map(|req| match req {
             BitsetReq::Strings(items) => {
                 // By lookup, not a scan of the dictionary: equal strings share a code.
-                let mut words = bitset(n_codes, |_| false);
+                let mut words = empty_bitset(n_codes);
                 for c in items.iter().filter_map(|s| code_of(s)) {
                     words[c / 64] |= 1 << (c % 64);
                 }
@@ -254,8 +254,12 @@ pub(crate) fn row_starts(
 }
 
 /// At least one word, so an empty bitset still has an address.
+fn empty_bitset(len: usize) -> Vec<u64> {
+    vec![0u64; len.div_ceil(64).max(1)]
+}
+
 fn bitset(len: usize, mut member: impl FnMut(usize) -> bool) -> Vec<u64> {
-    let mut words = vec![0u64; len.div_ceil(64).max(1)];
+    let mut words = empty_bitset(len);
     for i in 0..len {
         if member(i) {
             words[i / 64] |= 1 << (i % 64);
@@ -335,11 +339,18 @@ fn ascending(offsets: &[u32]) -> bool {
 /// row only when that fails, since missing rows may hold any code.
 fn codes_below(codes: &[u32], valid: &Bitmap, n_dict: usize) -> bool {
     let below = |c: u32| (c as usize) < n_dict;
-    codes.iter().copied().max().is_none_or(below)
+    codes.is_empty()
+        || below(max_code(codes))
         || codes
             .iter()
             .enumerate()
             .all(|(i, &c)| !valid.get(i) || below(c))
+}
+
+/// The largest code (0 for none): a fold without an early exit, so it vectorises
+/// (`Iterator::max` does not).
+fn max_code(codes: &[u32]) -> u32 {
+    codes.iter().fold(0, |m, &c| m.max(c))
 }
 
 /// `n_dict`: check the string codes against the dictionary's size.
@@ -367,7 +378,7 @@ fn check_column(
             offsets.len() > rows
                 && ascending(&offsets[..=rows])
                 && offsets[rows] as usize <= codes.len()
-                && n_dict.is_none_or(|n| codes.iter().all(|&c| (c as usize) < n))
+                && n_dict.is_none_or(|n| codes.is_empty() || (max_code(codes) as usize) < n)
         }
         _ => false,
     };

@@ -97,8 +97,21 @@ impl<'x> Gen<'_, '_> {
         Ok(all)
     }
 
+    /// The value of fused aggregate `id` for the current row, finished from its
+    /// column's accumulators on first use (for every expression of the column).
+    pub(crate) fn fused_value(&mut self, id: ExprId) -> V {
+        let columns = std::mem::take(&mut self.columns);
+        let column = &columns[self.fused_column[&id]];
+        let v = self.column_value(column);
+        for &e in &column.exprs {
+            self.fused.insert(e, v);
+        }
+        self.columns = columns;
+        v
+    }
+
     /// The value of `column` for the current row.
-    pub(crate) fn column_value(&mut self, column: &Column<'_>) -> V {
+    fn column_value(&mut self, column: &Column<'_>) -> V {
         let local = self.b.ins().isub(self.row, self.start);
         for f in &column.fields {
             let x = self.acc_load(f, local);

@@ -182,6 +182,7 @@ impl Gen<'_, '_> {
             }
             ExprKind::Aggregate(agg) => match (ev, self.fused.get(&id)) {
                 (None, Some(&v)) => v,
+                (None, None) if self.fused_column.contains_key(&id) => self.fused_value(id),
                 _ => self.aggregate(agg, ty, ev)?,
             },
             ExprKind::Case { arms, default } => {

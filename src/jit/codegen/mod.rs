@@ -66,8 +66,12 @@ pub(crate) struct Gen<'a, 'b> {
     /// The morsel's first row.
     pub(crate) start: ir::Value,
     pub(crate) now: ir::Value,
-    /// Fused aggregates' values for the current row (finished at its top from the
-    /// column pass's accumulators).
+    /// The column pass's aggregates, and which expressions each computes.
+    pub(crate) columns: Vec<columns::Column<'a>>,
+    pub(crate) fused_column: std::collections::HashMap<ExprId, usize>,
+    /// Fused aggregates' values for the current row, finished from the column pass's
+    /// accumulators where first used (not all at the row's top: fewer values live at
+    /// once, so fewer spills).
     pub(crate) fused: std::collections::HashMap<ExprId, V>,
     /// Rules written by earlier chunks' functions.
     pub(crate) earlier: &'a HashSet<RuleRef>,
@@ -112,9 +116,16 @@ pub(crate) fn build(
         earlier,
         rules: std::collections::HashMap::new(),
         fused: std::collections::HashMap::new(),
+        columns: Vec::new(),
+        fused_column: std::collections::HashMap::new(),
     };
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
-    let columns = g.column_pass(&fuse::groups(program, order), end)?;
+    g.columns = g.column_pass(&fuse::groups(program, order), end)?;
+    for (k, column) in g.columns.iter().enumerate() {
+        for &id in &column.exprs {
+            g.fused_column.insert(id, k);
+        }
+    }
     if bitwise.len() == order.len() {
         // The word function writes every rule: no row loop at all.
         g.b.ins().brif(skip, exit, &[], header, &[]);
@@ -131,12 +142,6 @@ pub(crate) fn build(
 
     g.b.switch_to_block(body);
     g.row = row;
-    for column in &columns {
-        let v = g.column_value(column);
-        for &id in &column.exprs {
-            g.fused.insert(id, v);
-        }
-    }
     let local = g.b.ins().isub(row, start);
     for &rule in order {
         let (body_id, ty) = match rule {
