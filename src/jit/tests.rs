@@ -628,3 +628,50 @@ fn row_starts_count_the_rows_starting_at_each_event() {
     assert_eq!(starts(3, 4), vec![0]);
     assert_eq!(starts(4, 5), vec![0, 0]);
 }
+
+#[test]
+fn set_contains_agrees_with_the_interpreter_at_every_position() {
+    // Constants at every position of sets of 0 to 9 elements: the first few are tested
+    // without a loop, the rest in one; `s` is an element, a non-element or missing.
+    let mut source = String::from("profile { id: string, tags: set<string>, s: string }\n");
+    for k in 0..10 {
+        source.push_str(&format!("tag has{k} = tags contains \"v{k}\"\n"));
+    }
+    source.push_str("tag absent = tags contains \"not-in-data\"\ntag dynamic = tags contains s\n");
+    let rules = RuleSet::from_source("sets.corral", &source).unwrap();
+    let rows: Vec<serde_json::Value> = (0..1024u32)
+        .map(|mask| {
+            let tags: Vec<String> = (0..10)
+                .filter(|k| mask >> k & 1 == 1)
+                .map(|k| format!("v{k}"))
+                .collect();
+            match mask % 3 {
+                0 => {
+                    json!({"id": format!("p{mask}"), "tags": tags, "s": format!("v{}", mask % 11)})
+                }
+                1 => json!({"id": format!("p{mask}"), "tags": tags}),
+                _ => json!({"id": format!("p{mask}"), "s": "v1"}),
+            }
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let interp = Interpreter::new(program);
+    let now = nows()[0];
+    let mut members = 0;
+    for row in 0..data.len() {
+        let v = native.eval_profile(&data, row, now);
+        let w = interp.eval_profile(&data, row, now);
+        assert_eq!(v.tags, w.tags, "row {row}");
+        members += v.tags.iter().filter(|t| **t == Value::Bool(true)).count();
+    }
+    assert!(
+        members > 3000,
+        "only {members} members: the sets were not read"
+    );
+    assert_eq!(
+        counts_by_key(program, &data, now),
+        native.count(&data, now, Some(1))
+    );
+}

@@ -253,16 +253,16 @@ impl Gen<'_, '_> {
             AggFunc::Streak => {
                 let run = self.b.use_var(aux);
                 let grown = self.b.ins().iadd_imm_s(run, 1);
-                let run_next = self.b.ins().select(pass, grown, zero64);
-                let run_next = self.b.ins().select(inwin, run_next, run);
+                let run_next = self.pick(pass, grown, zero64);
+                let run_next = self.pick(inwin, run_next, run);
                 self.b.def_var(aux, run_next);
-                let latest = self.b.ins().select(pass, grown, cur);
+                let latest = self.pick(pass, grown, cur);
                 self.b.def_var(acc, latest);
             }
             AggFunc::Sum if target_ty == Type::Float => {
                 let sum = self.b.ins().fadd(cur, t.x);
                 let fin = self.finite(sum);
-                let sum = self.b.ins().select(take, sum, cur);
+                let sum = self.pick(take, sum, cur);
                 self.b.def_var(acc, sum);
                 // Once a partial sum is not finite the sum is missing for good.
                 let skip = self.b.ins().bxor_imm_s(take, 1);
@@ -273,7 +273,7 @@ impl Gen<'_, '_> {
             }
             AggFunc::Sum => {
                 let sum = self.b.ins().iadd(cur, t.x);
-                let sum = self.b.ins().select(take, sum, cur);
+                let sum = self.pick(take, sum, cur);
                 self.b.def_var(acc, sum);
             }
             AggFunc::Avg => {
@@ -283,7 +283,7 @@ impl Gen<'_, '_> {
                     self.b.ins().fcvt_from_sint(types::F64, t.x)
                 };
                 let sum = self.b.ins().fadd(cur, f);
-                let sum = self.b.ins().select(take, sum, cur);
+                let sum = self.pick(take, sum, cur);
                 self.b.def_var(acc, sum);
                 let n = self.b.use_var(aux);
                 let inc = self.b.ins().uextend(types::I64, take);
@@ -327,7 +327,7 @@ impl Gen<'_, '_> {
                     (self.b.ins().band(take, wins), zero8)
                 };
                 let replace = self.b.ins().bor(better, nan_take);
-                let best = self.b.ins().select(replace, t.x, cur);
+                let best = self.pick(replace, t.x, cur);
                 self.b.def_var(acc, best);
                 let poisoned = self.b.ins().bor(poisoned, nan_take);
                 self.b.def_var(poison, poisoned);
@@ -346,12 +346,12 @@ impl Gen<'_, '_> {
                 let beats = self.b.ins().icmp(cc, at, best_at);
                 let wins = self.b.ins().bor(first, beats);
                 let better = self.b.ins().band(pass, wins);
-                let best_at = self.b.ins().select(better, at, best_at);
+                let best_at = self.pick(better, at, best_at);
                 self.b.def_var(aux, best_at);
-                let x = self.b.ins().select(better, t.x, cur);
+                let x = self.pick(better, t.x, cur);
                 self.b.def_var(acc, x);
                 let ok = self.b.use_var(acc_ok);
-                let ok = self.b.ins().select(better, t.ok, ok);
+                let ok = self.pick(better, t.ok, ok);
                 self.b.def_var(acc_ok, ok);
                 let had = self.b.ins().bor(had, pass);
                 self.b.def_var(have, had);

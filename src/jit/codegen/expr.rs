@@ -15,6 +15,9 @@ fn unsupported(what: &str) -> JitError {
     JitError::Unsupported(what.into())
 }
 
+/// Elements of a set field tested without a loop by `contains`.
+const SET_UNROLLED: i64 = 4;
+
 impl Gen<'_, '_> {
     pub(super) fn raw_on_stack(&mut self, id: ExprId, ev: Option<Ev>) -> Result<V, JitError> {
         let program = self.program;
@@ -156,7 +159,7 @@ impl Gen<'_, '_> {
                     Some(n) => {
                         let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, s.x, n);
                         let zero = self.b.ins().iconst(types::I64, 0);
-                        let index = self.b.ins().select(inside, s.x, zero);
+                        let index = self.pick(inside, s.x, zero);
                         let ok = self.b.ins().band(s.ok, inside);
                         self.code_in(slot, V { x: index, ok })?
                     }
@@ -199,8 +202,8 @@ impl Gen<'_, '_> {
                 }
                 for (c, v) in evaluated.into_iter().rev() {
                     acc = V {
-                        x: self.b.ins().select(c, v.x, acc.x),
-                        ok: self.b.ins().select(c, v.ok, acc.ok),
+                        x: self.pick(c, v.x, acc.x),
+                        ok: self.pick(c, v.ok, acc.ok),
                     };
                 }
                 acc
@@ -286,7 +289,7 @@ impl Gen<'_, '_> {
             Type::Str => {
                 let code = self.load_u32(values, index);
                 let zero = self.b.ins().iconst(types::I64, 0);
-                self.b.ins().select(ok, code, zero)
+                self.pick(ok, code, zero)
             }
             Type::StrSet => {
                 let k = i64::from(self.plan.set_source(source));
@@ -382,10 +385,10 @@ impl Gen<'_, '_> {
                 let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, r.x, -1);
                 let unsafe_divisor = self.b.ins().bor(zero, minus_one);
                 let one = self.b.ins().iconst(types::I64, 1);
-                let divisor = self.b.ins().select(unsafe_divisor, one, r.x);
+                let divisor = self.pick(unsafe_divisor, one, r.x);
                 let rem = self.b.ins().srem(l.x, divisor);
                 let zero_i = self.b.ins().iconst(types::I64, 0);
-                let x = self.b.ins().select(minus_one, zero_i, rem);
+                let x = self.pick(minus_one, zero_i, rem);
                 let nonzero = self.b.ins().bxor_imm_s(zero, 1);
                 V {
                     x,
@@ -464,6 +467,9 @@ impl Gen<'_, '_> {
     /// A helper `fn(texts, a, b) -> u8` (`contains` on codes, set membership): `i8` 0/1.
     /// Whether the current row's set in field `f` holds string code `e`, by a loop over
     /// the row's codes (no call): false when either is missing.
+    /// Whether profile set field `f` holds `e`. The first [`SET_UNROLLED`] elements
+    /// are tested without a branch (a loop exit per row mispredicts on the set's
+    /// size); a loop tests the rest, which most sets do not have.
     fn field_set_contains(&mut self, f: u32, e: V) -> V {
         let valid = self.addr(Slot::FieldValid(f));
         let present = self.bit(valid, self.row);
@@ -472,11 +478,25 @@ impl Gen<'_, '_> {
         let lo = self.load_u32(offsets, self.row);
         let next = self.b.ins().iadd_imm_s(self.row, 1);
         let hi = self.load_u32(offsets, next);
+        let n = self.b.ins().isub(hi, lo);
+        let first = self.elem(codes, lo, 4);
+        let mut found = self.b.ins().iconst(types::I8, 0);
+        for j in 0..SET_UNROLLED {
+            let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, n, j);
+            // Past the set, read the table (any readable address) and ignore it.
+            let at = self.b.ins().iadd_imm_s(first, 4 * j);
+            let at = self.pick(inside, at, self.table);
+            let code = self.b.ins().load(types::I32, Self::flags(), at, 0);
+            let code = self.b.ins().uextend(types::I64, code);
+            let hit = self.b.ins().icmp(IntCC::Equal, code, e.x);
+            let hit = self.b.ins().band(hit, inside);
+            found = self.b.ins().bor(found, hit);
+        }
+        let rest = self.b.ins().iadd_imm_s(lo, SET_UNROLLED);
         let k_var = self.b.declare_var(types::I64);
-        self.b.def_var(k_var, lo);
+        self.b.def_var(k_var, rest);
         let found_var = self.b.declare_var(types::I8);
-        let no = self.b.ins().iconst(types::I8, 0);
-        self.b.def_var(found_var, no);
+        self.b.def_var(found_var, found);
         let header = self.b.create_block();
         let body = self.b.create_block();
         let exit = self.b.create_block();

@@ -319,6 +319,21 @@ impl Gen<'_, '_> {
         })
     }
 
+    /// `cond ? a : b` without a branch. Cranelift lowers a float `select` on x86-64 to a
+    /// conditional jump, which mispredicts on data (a running `max`, say): floats are
+    /// selected as their bits, with a conditional move.
+    pub(crate) fn pick(&mut self, cond: ir::Value, a: ir::Value, b: ir::Value) -> ir::Value {
+        let ty = self.b.func.dfg.value_type(a);
+        if ty != types::F64 {
+            return self.b.ins().select(cond, a, b);
+        }
+        let bits = MemFlagsData::new();
+        let a = self.b.ins().bitcast(types::I64, bits, a);
+        let b = self.b.ins().bitcast(types::I64, bits, b);
+        let x = self.b.ins().select(cond, a, b);
+        self.b.ins().bitcast(types::F64, bits, x)
+    }
+
     pub(crate) fn one(&mut self) -> ir::Value {
         self.b.ins().iconst(types::I8, 1)
     }
