@@ -64,6 +64,8 @@ pub struct Compiled {
     plan: plan::Plan,
     /// Where each tag's and segment's result is written.
     outputs: Vec<run::Output>,
+    /// The bool results the row function writes as bytes (`run::packs`).
+    packs: Vec<(usize, usize)>,
     native: native::Native,
 }
 
@@ -83,10 +85,12 @@ impl Compiled {
         let mut plan = plan::Plan::default();
         let native = native::Native::build(&program, &order, &mut plan)?;
         let outputs = run::outputs(&program, &plan.slots);
+        let packs = run::packs(&plan.slots);
         Ok(Compiled {
             program,
             plan,
             outputs,
+            packs,
             native,
         })
     }

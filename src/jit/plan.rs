@@ -46,6 +46,10 @@ pub(crate) enum Slot {
     /// Per morsel: a bool tag's or a segment's bits.
     TagBits(u32),
     SegBits(u32),
+    /// Per morsel: a bool tag's or a segment's value as a byte (0 or 1) per row, as
+    /// the row function writes it; the runner packs them into the bits.
+    TagBytes(u32),
+    SegBytes(u32),
     /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u64`)
     /// of the morsel's rows after its first that start there (`bind::row_starts`), so
     /// a walk over the morsel's events knows each event's row.
@@ -67,6 +71,8 @@ impl Slot {
                 | Slot::TagOk(_)
                 | Slot::TagBits(_)
                 | Slot::SegBits(_)
+                | Slot::TagBytes(_)
+                | Slot::SegBytes(_)
                 | Slot::AccWords(_)
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)

@@ -199,6 +199,14 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
+        if let Slot::TagBytes(_) | Slot::SegBytes(_) = *slot {
+            // Written for every row before it is read: sized only.
+            let bytes = &mut buffers.bytes[i];
+            if bytes.len() < rows.max(1) {
+                bytes.resize(rows.max(1), 0);
+            }
+            buffers.table[i] = bytes.as_mut_ptr() as usize;
+        }
         if let Slot::TagOk(_) | Slot::AccBytes(_) = *slot {
             let bytes = &mut buffers.bytes[i];
             bytes.clear();
@@ -208,13 +216,83 @@ pub(crate) fn run_morsel(
     }
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
     // this call) with every per-morsel slot pointing at a buffer of `rows` entries
-    // (words for values and bits, bytes for validity) that nothing else touches during
-    // the call, zeroed unless the word function runs and writes it whole (an
+    // (words for values and bits, bytes for validity and bool bytes) that nothing else
+    // touches during the call, zeroed unless the word function runs and writes it
+    // whole or the row function writes every row before reading it (bool bytes) (an
     // `EventStarts` slot: one word per event of the morsel's rows, and one more,
     // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
+    for &(bytes, bits) in &compiled.packs {
+        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+    }
     clear_tails(slots, buffers, rows);
+}
+
+/// Where the row function writes a bool rule's bytes and where their bits go: table
+/// indexes of each `TagBytes`/`SegBytes` slot and its `TagBits`/`SegBits` slot.
+pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
+    let index = |slot: Slot| slots.iter().position(|s| *s == slot);
+    slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, slot)| {
+            let bits = match *slot {
+                Slot::TagBytes(t) => Slot::TagBits(t),
+                Slot::SegBytes(s) => Slot::SegBits(s),
+                _ => return None,
+            };
+            index(bits).map(|b| (i, b))
+        })
+        .collect()
+}
+
+/// Packs 0/1 bytes into bits, 64 a word; the last word's bits past the bytes are 0.
+pub(crate) fn pack_bits(bytes: &[u8], words: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the processor has AVX-512 BW (which implies AVX-512 F), the
+            // features the function enables.
+            return unsafe { pack_bits_avx512(bytes, words) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, the one feature the function enables.
+            return unsafe { pack_bits_avx2(bytes, words) };
+        }
+    }
+    pack_bits_generic(bytes, words)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn pack_bits_avx512(bytes: &[u8], words: &mut [u64]) {
+    pack_bits_generic(bytes, words)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn pack_bits_avx2(bytes: &[u8], words: &mut [u64]) {
+    pack_bits_generic(bytes, words)
+}
+
+#[inline(always)]
+fn pack_bits_generic(bytes: &[u8], words: &mut [u64]) {
+    let mut chunks = bytes.chunks_exact(64);
+    let mut out = words.iter_mut();
+    for (chunk, word) in (&mut chunks).zip(&mut out) {
+        *word = chunk
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i));
+    }
+    let rest = chunks.remainder();
+    if let Some(word) = out.next().filter(|_| !rest.is_empty()) {
+        *word = rest
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i));
+    }
 }
 
 /// Clears the bits past the morsel's `rows` in its result bitsets: the word function

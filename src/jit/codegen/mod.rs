@@ -75,6 +75,9 @@ pub(crate) struct Gen<'a, 'b> {
     pub(crate) fused: std::collections::HashMap<ExprId, V>,
     /// Rules written by earlier chunks' functions.
     pub(crate) earlier: &'a HashSet<RuleRef>,
+    /// The rules the word function computes (of every chunk): their results are
+    /// only ever bits. Every other bool rule is written a byte per row.
+    bitwise_rules: &'a HashSet<RuleRef>,
     /// Each rule's value for the current row, once computed.
     pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
 }
@@ -95,6 +98,7 @@ pub(crate) fn build(
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let (table, start, end, now, skip) = (params[0], params[1], params[2], params[3], params[4]);
+    let bitwise_rules = bitwise;
     let bitwise: Vec<RuleRef> = order
         .iter()
         .copied()
@@ -114,6 +118,7 @@ pub(crate) fn build(
         start,
         now,
         earlier,
+        bitwise_rules,
         rules: std::collections::HashMap::new(),
         fused: std::collections::HashMap::new(),
         columns: Vec::new(),
@@ -190,6 +195,14 @@ pub(crate) fn build(
     Ok(())
 }
 
+/// The result bits of a bool rule, and the bytes the row function writes them to.
+fn bool_slots(rule: RuleRef) -> (Slot, Slot) {
+    match rule {
+        RuleRef::Tag(t) => (Slot::TagBits(t.0), Slot::TagBytes(t.0)),
+        RuleRef::Segment(s) => (Slot::SegBits(s.0), Slot::SegBytes(s.0)),
+    }
+}
+
 impl Gen<'_, '_> {
     /// Reads of the table and of what it points to except the output buffers: none of
     /// it changes during a call, so these loads are pure (Cranelift deduplicates them
@@ -257,13 +270,19 @@ impl Gen<'_, '_> {
     /// Nothing writes that buffer during this call, so the loads are pure.
     pub(crate) fn written(&mut self, rule: RuleRef) -> V {
         let local = self.b.ins().isub(self.row, self.start);
-        let (ty, bits) = match rule {
-            RuleRef::Segment(s) => (Type::Bool, Slot::SegBits(s.0)),
-            RuleRef::Tag(t) => (self.program.tag(t).ty, Slot::TagBits(t.0)),
+        let ty = match rule {
+            RuleRef::Segment(_) => Type::Bool,
+            RuleRef::Tag(t) => self.program.tag(t).ty,
         };
         if ty == Type::Bool {
-            let base = self.addr(bits);
-            let x = self.bit(base, local);
+            let (bits, bytes) = bool_slots(rule);
+            if self.bitwise_rules.contains(&rule) {
+                let base = self.addr(bits);
+                let x = self.bit(base, local);
+                return self.present(x);
+            }
+            let base = self.addr(bytes);
+            let x = self.load(types::I8, base, local);
             return self.present(x);
         }
         let RuleRef::Tag(t) = rule else {
@@ -276,15 +295,23 @@ impl Gen<'_, '_> {
         V { x, ok }
     }
 
+    /// Writes `rule`'s value for row `local`: a bool rule of the word function as a
+    /// bit (its buffer starts zeroed), any other bool rule as a byte (the runner packs
+    /// the bytes into its bits: a plain store here, not a read-modify-write per row).
     fn write(&mut self, rule: RuleRef, ty: Type, v: V, local: ir::Value) {
         match (rule, ty) {
-            (RuleRef::Segment(s), _) => {
-                let base = self.addr(Slot::SegBits(s.0));
-                self.set_bit(base, local, v.x);
-            }
-            (RuleRef::Tag(t), Type::Bool) => {
-                let base = self.addr(Slot::TagBits(t.0));
-                self.set_bit(base, local, v.x);
+            (RuleRef::Segment(_), _) | (RuleRef::Tag(_), Type::Bool) => {
+                let (bits, bytes) = bool_slots(rule);
+                if self.bitwise_rules.contains(&rule) {
+                    let base = self.addr(bits);
+                    self.set_bit(base, local, v.x);
+                } else {
+                    // The bits are the result: they must have a slot of their own.
+                    self.plan.slot(bits);
+                    let base = self.addr(bytes);
+                    let at = self.b.ins().iadd(base, local);
+                    self.b.ins().store(Self::out_flags(), v.x, at, 0);
+                }
             }
             (RuleRef::Tag(t), _) => {
                 let vals = self.addr(Slot::TagVals(t.0));
