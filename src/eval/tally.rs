@@ -18,7 +18,9 @@ use crate::value::Value;
 use super::ProfileValues;
 
 /// Raw values below this are counted in a dense array (enum variants, small ints,
-/// string codes of a small dictionary); the rest in a hash map.
+/// string codes of a small dictionary); so are the values within this distance of the
+/// first larger value seen (string constants' codes, past the dictionary, are
+/// consecutive); the rest in a hash map.
 const DENSE: u64 = 1024;
 
 /// Partial counts of one morsel or more, merged across threads, made into [`Counts`]
@@ -40,6 +42,10 @@ pub(crate) enum TagTally {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ValueTally {
     dense: Vec<u64>,
+    /// Counts of values `near_base..near_base + DENSE` (empty until a value at or
+    /// above `DENSE` is seen).
+    near: Vec<u64>,
+    near_base: u64,
     sparse: HashMap<u64, u64, BuildHasherDefault<MixHasher>>,
     /// Strings by text (the interpreter's values).
     texts: HashMap<Arc<str>, u64>,
@@ -58,8 +64,27 @@ impl ValueTally {
             }
             self.dense[i] += 1;
         } else {
-            *self.sparse.entry(x).or_insert(0) += 1;
+            self.add_large(x, 1);
         }
+    }
+
+    fn add_large(&mut self, x: u64, n: u64) {
+        if self.near.is_empty() {
+            self.near = vec![0; DENSE as usize];
+            self.near_base = x.saturating_sub(DENSE / 2).max(DENSE);
+        }
+        match self.near.get_mut(x.wrapping_sub(self.near_base) as usize) {
+            Some(count) => *count += n,
+            None => *self.sparse.entry(x).or_insert(0) += n,
+        }
+    }
+
+    /// The counts of the values at or above `DENSE`.
+    fn large(near: Vec<u64>, base: u64) -> impl Iterator<Item = (u64, u64)> {
+        near.into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .map(move |(i, n)| (base + i as u64, n))
     }
 
     pub(crate) fn add_key(&mut self, key: String) {
@@ -73,8 +98,9 @@ impl ValueTally {
         for (a, b) in self.dense.iter_mut().zip(other.dense) {
             *a += b;
         }
-        for (k, n) in other.sparse {
-            *self.sparse.entry(k).or_insert(0) += n;
+        let near = Self::large(other.near, other.near_base);
+        for (k, n) in near.chain(other.sparse) {
+            self.add_large(k, n);
         }
         for (k, n) in other.texts {
             *self.texts.entry(k).or_insert(0) += n;
@@ -100,7 +126,8 @@ impl ValueTally {
             .enumerate()
             .filter(|&(_, n)| n > 0)
             .map(|(x, n)| (x as u64, n));
-        for (x, n) in dense.chain(self.sparse) {
+        let near = Self::large(self.near, self.near_base);
+        for (x, n) in dense.chain(near).chain(self.sparse) {
             let value = match ty {
                 Type::Str => Value::Str(string(x)),
                 _ => value_of(ty, x),
@@ -233,5 +260,51 @@ impl Hasher for MixHasher {
     fn write_u64(&mut self, x: u64) {
         let h = (self.0 ^ x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         self.0 = h ^ (h >> 32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every raw value with its count, however it is stored.
+    fn by_value(t: ValueTally) -> BTreeMap<u64, u64> {
+        let dense = t.dense.into_iter().enumerate().map(|(x, n)| (x as u64, n));
+        let near = ValueTally::large(t.near, t.near_base);
+        let mut out = BTreeMap::new();
+        for (x, n) in dense.chain(near).chain(t.sparse) {
+            if n > 0 {
+                *out.entry(x).or_insert(0) += n;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn values_count_the_same_dense_near_or_sparse_and_merged() {
+        // Small values, consecutive large ones (string constants' codes), far ones.
+        let values: Vec<u64> = (0..5000u64)
+            .map(|i| match i % 4 {
+                0 => i % 7,
+                1 => 2_000_000 + i % 5,
+                2 => 2_000_000 - 600 + i % 3,
+                _ => u64::MAX - i % 11,
+            })
+            .collect();
+        let mut expected = BTreeMap::new();
+        for &x in &values {
+            *expected.entry(x).or_insert(0) += 1;
+        }
+        let mut whole = ValueTally::default();
+        values.iter().for_each(|&x| whole.add_bits(x));
+        assert_eq!(by_value(whole), expected);
+        // Halves in opposite orders: their near windows start at different values.
+        let (a, b) = values.split_at(values.len() / 2);
+        let mut first = ValueTally::default();
+        a.iter().for_each(|&x| first.add_bits(x));
+        let mut second = ValueTally::default();
+        b.iter().rev().for_each(|&x| second.add_bits(x));
+        first.merge(second);
+        assert_eq!(by_value(first), expected);
     }
 }
