@@ -226,7 +226,8 @@ pub(crate) fn bind<'p>(
 }
 
 /// Fills `out` with the `Slot::EventStarts` buffer of event table `event` for rows
-/// `start..end`: entry `k` counts the rows `start + 1..end` whose events start at
+/// `start..end` (at most a morsel: the counts fit a `u16`): entry `k` counts the rows
+/// `start + 1..end` whose events start at
 /// `offsets[start] + k`, so that the running sum over a walk of the morsel's events is
 /// each event's row minus `start`, with no branch per row. One entry past the events
 /// (rows after the last event start there), and at least one.
@@ -235,7 +236,7 @@ pub(crate) fn row_starts(
     event: u32,
     start: usize,
     end: usize,
-    out: &mut Vec<u64>,
+    out: &mut Vec<u16>,
 ) {
     let offsets = profiles
         .events

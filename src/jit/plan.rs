@@ -50,7 +50,7 @@ pub(crate) enum Slot {
     /// the row function writes it; the runner packs them into the bits.
     TagBytes(u32),
     SegBytes(u32),
-    /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u64`)
+    /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u16`)
     /// of the morsel's rows after its first that start there (`bind::row_starts`), so
     /// a walk over the morsel's events knows each event's row.
     EventStarts(u32),

@@ -19,7 +19,12 @@ pub(crate) struct Buffers {
     /// One buffer per per-morsel slot, by table index.
     words: Vec<Vec<u64>>,
     bytes: Vec<Vec<u8>>,
+    /// `EventStarts` buffers.
+    starts: Vec<Vec<u16>>,
 }
+
+// A morsel's row-start counts are `u16`s.
+const _: () = assert!(MORSEL_ROWS <= u16::MAX as usize);
 
 /// Evaluates `rows` (clamped to the profiles) morsel by morsel, in row order.
 pub(crate) fn eval_rows(
@@ -168,6 +173,7 @@ pub(crate) fn run_morsel(
     buffers.table.extend_from_slice(&bound.table);
     buffers.words.resize_with(slots.len(), Vec::new);
     buffers.bytes.resize_with(slots.len(), Vec::new);
+    buffers.starts.resize_with(slots.len(), Vec::new);
     // The word function overwrites every word of its rules' bitsets: those buffers
     // are only sized, not cleared, when it runs.
     let by_words = compiled.native.uses_words(start);
@@ -178,8 +184,9 @@ pub(crate) fn run_morsel(
         let words = &mut buffers.words[i];
         let len = match *slot {
             Slot::EventStarts(e) => {
-                super::bind::row_starts(bound.profiles, e, start, end, words);
-                buffers.table[i] = words.as_mut_ptr() as usize;
+                let starts = &mut buffers.starts[i];
+                super::bind::row_starts(bound.profiles, e, start, end, starts);
+                buffers.table[i] = starts.as_mut_ptr() as usize;
                 continue;
             }
             Slot::TagVals(_) | Slot::AccWords(_) => rows.max(1),
@@ -219,7 +226,7 @@ pub(crate) fn run_morsel(
     // (words for values and bits, bytes for validity and bool bytes) that nothing else
     // touches during the call, zeroed unless the word function runs and writes it
     // whole or the row function writes every row before reading it (bool bytes) (an
-    // `EventStarts` slot: one word per event of the morsel's rows, and one more,
+    // `EventStarts` slot: one `u16` per event of the morsel's rows, and one more,
     // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };

@@ -196,8 +196,9 @@ impl<'x> Gen<'_, '_> {
         let i = self.b.use_var(events.i);
         let starts = self.addr(Slot::EventStarts(e));
         let k = self.b.ins().isub(i, lo);
-        let at_k = self.elem(starts, k, 8);
-        let step = self.b.ins().load(types::I64, Self::out_flags(), at_k, 0);
+        let at_k = self.elem(starts, k, 2);
+        let step = self.b.ins().load(types::I16, Self::out_flags(), at_k, 0);
+        let step = self.b.ins().uextend(types::I64, step);
         let local = self.b.use_var(local_var);
         let local = self.b.ins().iadd(local, step);
         self.b.def_var(local_var, local);
