@@ -103,7 +103,7 @@ pub(crate) fn bind<'p>(
     profiles: &'p Profiles,
     helpers: &Helpers,
 ) -> Result<Bound<'p>, JitError> {
-    check_shape(&program.schema, plan, profiles).map_err(JitError::Malformed)?;
+    check_shape(&program.schema, profiles).map_err(JitError::Malformed)?;
     let dict = &profiles.dict;
     let n_dict = dict.len();
 
@@ -195,6 +195,7 @@ pub(crate) fn bind<'p>(
             Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
             Slot::PropValues(e, p) => values_addr(&profiles.events[e as usize].props[p as usize]),
             Slot::StrCodes => codes.as_ptr() as usize,
+            Slot::CodeCount => n_codes,
             Slot::Ranks => ranks.as_ptr() as usize,
             Slot::Bits(k) => bits[k as usize].as_ptr() as usize,
             Slot::Fmod => helpers.fmod,
@@ -285,30 +286,23 @@ fn values_addr(column: &Column) -> usize {
     }
 }
 
-/// Every column as long as its table and of its declared type, every offset in range,
-/// every string code that compiled code reads in the dictionary: what lets compiled
-/// code skip bounds checks. (Codes index bitsets and ranks; the codes of a column the
-/// code never reads are only ever looked up with bounds checks, so they are not
-/// scanned: on a large table that scan would cost more than the evaluation.)
-fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), String> {
+/// Every column as long as its table and of its declared type, every offset in range:
+/// what lets compiled code skip bounds checks. String codes are not checked (a pass
+/// over every string column, on every call): compiled code tests a code against the
+/// number of codes before it indexes a bitset or the ranks with it
+/// (`Gen::known_code`), and looks up texts with bounds checks.
+fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
     let n = profiles.len();
-    let n_dict = profiles.dict.len();
-    let read = |slot: Slot, source: SetSource| {
-        plan.slots.contains(&slot) || plan.set_sources.contains(&source)
-    };
     if profiles.columns.len() != schema.fields.len() {
         return Err("the profiles do not have one column per field".into());
     }
-    for (f, (field, column)) in schema.fields.iter().zip(&profiles.columns).enumerate() {
-        let f = f as u32;
-        let codes = read(Slot::FieldValues(f), SetSource::Field(f));
-        check_column(column, field.ty, n, codes.then_some(n_dict))
-            .map_err(|e| format!("field `{}`: {e}", field.name))?;
+    for (field, column) in schema.fields.iter().zip(&profiles.columns) {
+        check_column(column, field.ty, n).map_err(|e| format!("field `{}`: {e}", field.name))?;
     }
     if profiles.events.len() != schema.events.len() {
         return Err("the profiles do not have one table per event type".into());
     }
-    for (e, (event, table)) in schema.events.iter().zip(&profiles.events).enumerate() {
+    for (event, table) in schema.events.iter().zip(&profiles.events) {
         let rows = table.at.len();
         let offsets_ok = table.offsets.len() == n + 1
             && ascending(&table.offsets)
@@ -316,10 +310,8 @@ fn check_shape(schema: &Schema, plan: &Plan, profiles: &Profiles) -> Result<(), 
         if !offsets_ok || table.props.len() != event.props.len() {
             return Err(format!("event `{}`: malformed table", event.name));
         }
-        for (p, (prop, column)) in event.props.iter().zip(&table.props).enumerate() {
-            let (e, p) = (e as u32, p as u32);
-            let codes = read(Slot::PropValues(e, p), SetSource::Prop(e, p));
-            check_column(column, prop.ty, rows, codes.then_some(n_dict))
+        for (prop, column) in event.props.iter().zip(&table.props) {
+            check_column(column, prop.ty, rows)
                 .map_err(|e| format!("event `{}`, property `{}`: {e}", event.name, prop.name))?;
         }
     }
@@ -336,31 +328,7 @@ fn ascending(offsets: &[u32]) -> bool {
         .fold(true, |ok, (a, b)| ok & (a <= b))
 }
 
-/// Whether every code is below `n_dict`: the largest first (a tight loop), and row by
-/// row only when that fails, since missing rows may hold any code.
-fn codes_below(codes: &[u32], valid: &Bitmap, n_dict: usize) -> bool {
-    let below = |c: u32| (c as usize) < n_dict;
-    codes.is_empty()
-        || below(max_code(codes))
-        || codes
-            .iter()
-            .enumerate()
-            .all(|(i, &c)| !valid.get(i) || below(c))
-}
-
-/// The largest code (0 for none): a fold without an early exit, so it vectorises
-/// (`Iterator::max` does not).
-fn max_code(codes: &[u32]) -> u32 {
-    codes.iter().fold(0, |m, &c| m.max(c))
-}
-
-/// `n_dict`: check the string codes against the dictionary's size.
-fn check_column(
-    column: &Column,
-    ty: Type,
-    rows: usize,
-    n_dict: Option<usize>,
-) -> Result<(), String> {
+fn check_column(column: &Column, ty: Type, rows: usize) -> Result<(), String> {
     if column.valid.len() < rows {
         return Err("short validity".into());
     }
@@ -371,15 +339,11 @@ fn check_column(
         | (ColumnValues::Duration(v), Type::Duration) => v.len() >= rows,
         (ColumnValues::Float(v), Type::Float) => v.len() >= rows,
         (ColumnValues::Enum(v), Type::Enum(_)) => v.len() >= rows,
-        // Missing rows may hold any code: compiled code reads them as code 0.
-        (ColumnValues::Str(v), Type::Str) => {
-            v.len() >= rows && n_dict.is_none_or(|n| codes_below(&v[..rows], &column.valid, n))
-        }
+        (ColumnValues::Str(v), Type::Str) => v.len() >= rows,
         (ColumnValues::StrSet { offsets, codes }, Type::StrSet) => {
             offsets.len() > rows
                 && ascending(&offsets[..=rows])
                 && offsets[rows] as usize <= codes.len()
-                && n_dict.is_none_or(|n| codes.is_empty() || (max_code(codes) as usize) < n)
         }
         _ => false,
     };

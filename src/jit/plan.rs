@@ -29,6 +29,9 @@ pub(crate) enum Slot {
     StrCodes,
     /// Byte-order rank (`u32`) of each code, dictionary and constants alike.
     Ranks,
+    /// Not an address: the number of codes (dictionary and constants), which index
+    /// the ranks and the bitsets over codes.
+    CodeCount,
     /// A bitset over codes or enum variants, by [`Plan::bitsets`] index.
     Bits(u32),
     /// `fmod` for float `%`.

@@ -699,3 +699,37 @@ fn bool_bytes_pack_into_bits_past_partial_words() {
         }
     }
 }
+
+#[test]
+fn string_codes_past_the_dictionary_are_in_no_list_and_never_read_out_of_bounds() {
+    let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let mut data = profiles(&rules);
+    let field = |name: &str| program.schema.fields.iter().position(|f| &*f.name == name);
+    let s = field("s").unwrap();
+    let crate::data::ColumnValues::Str(codes) = &mut data.columns[s].values else {
+        panic!("`s` is a string column");
+    };
+    for (i, code) in codes.iter_mut().enumerate() {
+        *code = u32::MAX - i as u32;
+    }
+    for table in &mut data.events {
+        for column in &mut table.props {
+            if let crate::data::ColumnValues::Str(codes) = &mut column.values {
+                codes.iter_mut().for_each(|c| *c = u32::MAX);
+            }
+        }
+    }
+    native.check_profiles(&data).unwrap();
+    let tag = |name: &str| program.tags.iter().position(|t| &*t.name == name).unwrap();
+    for now in nows() {
+        for row in 0..data.len() {
+            let v = native.eval_profile(&data, row, now);
+            for name in ["inl", "sub", "re"] {
+                assert_eq!(v.tags[tag(name)], Value::Bool(false), "`{name}` row {row}");
+            }
+        }
+        native.count(&data, now, Some(1));
+    }
+}

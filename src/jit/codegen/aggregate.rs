@@ -312,8 +312,7 @@ impl Gen<'_, '_> {
                     (self.b.ins().band(better, wins), nan_take)
                 } else {
                     let (a, b) = if target_ty == Type::Str {
-                        let ranks = self.addr(Slot::Ranks);
-                        (self.load_u32(ranks, t.x), self.load_u32(ranks, cur))
+                        (self.rank(t.x), self.rank(cur))
                     } else {
                         (t.x, cur)
                     };

@@ -161,7 +161,7 @@ impl Gen<'_, '_> {
                         let zero = self.b.ins().iconst(types::I64, 0);
                         let index = self.pick(inside, s.x, zero);
                         let ok = self.b.ins().band(s.ok, inside);
-                        self.code_in(slot, V { x: index, ok })?
+                        self.variant_in(slot, V { x: index, ok })
                     }
                     None => self.code_in(slot, s)?,
                 }
@@ -421,9 +421,8 @@ impl Gen<'_, '_> {
             }
             Type::StrSet => return Err(unsupported("comparing sets")),
             Type::Str if !matches!(op, CmpOp::Eq | CmpOp::Ne) => {
-                let ranks = self.addr(Slot::Ranks);
-                let a = self.load_u32(ranks, l.x);
-                let b = self.load_u32(ranks, r.x);
+                let a = self.rank(l.x);
+                let b = self.rank(r.x);
                 self.b.ins().icmp(int_cc(op), a, b)
             }
             _ => self.b.ins().icmp(int_cc(op), l.x, r.x),
@@ -452,21 +451,26 @@ impl Gen<'_, '_> {
         Ok(found)
     }
 
-    /// Whether the (string code or enum variant) `v` is in the bitset at table index
-    /// `slot`; false if `v` is missing.
+    /// Whether string code `v` is in the bitset over codes at table index `slot`; false
+    /// if `v` is missing or not a bound code.
     fn code_in(&mut self, slot: u32, v: V) -> Result<V, JitError> {
+        let (index, known) = self.known_code(v.x);
+        let ok = self.b.ins().band(v.ok, known);
+        Ok(self.variant_in(slot, V { x: index, ok }))
+    }
+
+    /// Whether `v`, an index within the bitset at table index `slot` (an enum variant,
+    /// or a bound string code), is in it; false if `v` is missing.
+    fn variant_in(&mut self, slot: u32, v: V) -> V {
         let base = self
             .b
             .ins()
             .load(types::I64, Self::flags(), self.table, (slot * 8) as i32);
         let x = self.bit(base, v.x);
         let x = self.b.ins().band(x, v.ok);
-        Ok(self.present(x))
+        self.present(x)
     }
 
-    /// A helper `fn(texts, a, b) -> u8` (`contains` on codes, set membership): `i8` 0/1.
-    /// Whether the current row's set in field `f` holds string code `e`, by a loop over
-    /// the row's codes (no call): false when either is missing.
     /// Whether profile set field `f` holds `e`. The first [`SET_UNROLLED`] elements
     /// are tested without a branch (a loop exit per row mispredicts on the set's
     /// size); a loop tests the rest, which most sets do not have.
@@ -521,6 +525,7 @@ impl Gen<'_, '_> {
         self.present(x)
     }
 
+    /// A helper `fn(texts, a, b) -> u8` (`contains` on codes, set membership): `i8` 0/1.
     fn call_helper(&mut self, helper: Slot, a: ir::Value, b: ir::Value) -> ir::Value {
         let texts = self.addr(Slot::Texts);
         let f = self.addr(helper);

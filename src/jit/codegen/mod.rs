@@ -24,6 +24,7 @@ pub(crate) mod words;
 
 use std::collections::HashSet;
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
@@ -344,6 +345,24 @@ impl Gen<'_, '_> {
         stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_SEGMENT, || {
             self.raw_on_stack(id, ev)
         })
+    }
+
+    /// A string code as an index into the code tables (bitsets, ranks), and whether it
+    /// is one of the bound codes (`i8`). The data's codes are not checked against the
+    /// dictionary when binding (a pass over every string column on every call): a code
+    /// past it, in malformed data, reads as code 0 and is in no list.
+    pub(crate) fn known_code(&mut self, code: ir::Value) -> (ir::Value, ir::Value) {
+        let limit = self.addr(Slot::CodeCount);
+        let known = self.b.ins().icmp(IntCC::UnsignedLessThan, code, limit);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        (self.pick(known, code, zero), known)
+    }
+
+    /// The byte-order rank of a string code (see [`Gen::known_code`]).
+    pub(crate) fn rank(&mut self, code: ir::Value) -> ir::Value {
+        let (index, _) = self.known_code(code);
+        let ranks = self.addr(Slot::Ranks);
+        self.load_u32(ranks, index)
     }
 
     /// `cond ? a : b` without a branch. Cranelift lowers a float `select` on x86-64 to a
