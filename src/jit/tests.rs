@@ -23,6 +23,7 @@ tag lt_const = s < "m"
 tag ge_absent = s >= "zzz-not-in-data"
 tag inl = s in ["a", "q", "nope"]
 tag notinl = s not in ["a"]
+tag inlong = s in ["a", "b", "c", "d", "q", "zzz", "nope"]
 tag sub = s contains "b"
 tag subdyn = s contains case { ok => "a", else => s }
 tag re = s matches "^[ab]"
@@ -726,7 +727,7 @@ fn string_codes_past_the_dictionary_are_in_no_list_and_never_read_out_of_bounds(
     for now in nows() {
         for row in 0..data.len() {
             let v = native.eval_profile(&data, row, now);
-            for name in ["inl", "sub", "re"] {
+            for name in ["inl", "inlong", "sub", "re"] {
                 assert_eq!(v.tags[tag(name)], Value::Bool(false), "`{name}` row {row}");
             }
         }

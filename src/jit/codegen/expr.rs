@@ -15,6 +15,11 @@ fn unsupported(what: &str) -> JitError {
     JitError::Unsupported(what.into())
 }
 
+/// String lists up to this long are tested by comparing codes: cheaper than a probe
+/// of a bitset over the whole dictionary, which a large dictionary spreads over
+/// memory.
+const SHORT_LIST: usize = 4;
+
 /// Elements of a set field tested without a loop by `contains`.
 const SET_UNROLLED: i64 = 4;
 
@@ -431,7 +436,8 @@ impl Gen<'_, '_> {
     }
 
     fn in_list(&mut self, sty: Type, s: V, list: &[Value]) -> Result<ir::Value, JitError> {
-        if sty == Type::Str {
+        // A long list of strings is a bitset over the codes; a short one, compares.
+        if sty == Type::Str && list.len() > SHORT_LIST {
             let items = list
                 .iter()
                 .filter_map(|v| match v {
@@ -443,7 +449,11 @@ impl Gen<'_, '_> {
             return Ok(self.code_in(slot, s)?.x);
         }
         let mut found = self.b.ins().iconst(types::I8, 0);
-        for item in list {
+        // As the bitset does, a string list holds only its strings.
+        let items = list
+            .iter()
+            .filter(|v| sty != Type::Str || matches!(v, Value::Str(_)));
+        for item in items {
             let c = self.constant(item, sty)?;
             let eq = self.compare(CmpOp::Eq, sty, s, c)?;
             found = self.b.ins().bor(found, eq);
