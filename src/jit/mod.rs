@@ -64,8 +64,10 @@ pub struct Compiled {
     plan: plan::Plan,
     /// Where each tag's and segment's result is written.
     outputs: Vec<run::Output>,
-    /// The bool results the row function writes as bytes (`run::packs`).
+    /// The bool results the row function writes as bytes (`run::packs`), and by
+    /// table index, whether packing writes the buffer whole.
     packs: Vec<(usize, usize)>,
+    packed: Vec<bool>,
     native: native::Native,
 }
 
@@ -86,11 +88,16 @@ impl Compiled {
         let native = native::Native::build(&program, &order, &mut plan)?;
         let outputs = run::outputs(&program, &plan.slots);
         let packs = run::packs(&plan.slots);
+        let mut packed = vec![false; plan.slots.len()];
+        for &(_, bits) in &packs {
+            packed[bits] = true;
+        }
         Ok(Compiled {
             program,
             plan,
             outputs,
             packs,
+            packed,
             native,
         })
     }

@@ -174,8 +174,9 @@ pub(crate) fn run_morsel(
     buffers.words.resize_with(slots.len(), Vec::new);
     buffers.bytes.resize_with(slots.len(), Vec::new);
     buffers.starts.resize_with(slots.len(), Vec::new);
-    // The word function overwrites every word of its rules' bitsets: those buffers
-    // are only sized, not cleared, when it runs.
+    // The word function overwrites every word of its rules' bitsets, and packing the
+    // row function's bytes every word of theirs: those buffers are only sized, not
+    // cleared.
     let by_words = compiled.native.uses_words(start);
     for (i, slot) in slots.iter().enumerate() {
         if !slot.per_morsel() {
@@ -189,10 +190,20 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = starts.as_mut_ptr() as usize;
                 continue;
             }
+            Slot::TagBytes(_) | Slot::SegBytes(_) => {
+                // Written for every row before it is read: sized only.
+                let bytes = &mut buffers.bytes[i];
+                if bytes.len() < rows.max(1) {
+                    bytes.resize(rows.max(1), 0);
+                }
+                buffers.table[i] = bytes.as_mut_ptr() as usize;
+                continue;
+            }
             Slot::TagVals(_) | Slot::AccWords(_) => rows.max(1),
             _ => rows.div_ceil(64).max(1),
         };
-        if words.len() != len || !(by_words && compiled.native.writes_whole(i)) {
+        let whole = (by_words && compiled.native.writes_whole(i)) || compiled.packed[i];
+        if words.len() != len || !whole {
             words.clear();
             words.resize(len, 0);
         }
@@ -206,14 +217,6 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
-        if let Slot::TagBytes(_) | Slot::SegBytes(_) = *slot {
-            // Written for every row before it is read: sized only.
-            let bytes = &mut buffers.bytes[i];
-            if bytes.len() < rows.max(1) {
-                bytes.resize(rows.max(1), 0);
-            }
-            buffers.table[i] = bytes.as_mut_ptr() as usize;
-        }
         if let Slot::TagOk(_) | Slot::AccBytes(_) = *slot {
             let bytes = &mut buffers.bytes[i];
             bytes.clear();
@@ -256,8 +259,9 @@ pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
 
 /// Packs 0/1 bytes into bits, 64 a word; the last word's bits past the bytes are 0.
 pub(crate) fn pack_bits(bytes: &[u8], words: &mut [u64]) {
+    // A small morsel (one profile through a row evaluator) is not worth a call.
     #[cfg(target_arch = "x86_64")]
-    {
+    if bytes.len() >= 512 {
         if std::arch::is_x86_feature_detected!("avx512bw") {
             // SAFETY: the processor has AVX-512 BW (which implies AVX-512 F), the
             // features the function enables.
