@@ -68,6 +68,9 @@ pub struct Compiled {
     /// table index, whether packing writes the buffer whole.
     packs: Vec<(usize, usize)>,
     packed: Vec<bool>,
+    /// `run::morsel_slots`: the runner's buffers, and the result bits it trims.
+    morsel_slots: Vec<usize>,
+    tails: Vec<usize>,
     native: native::Native,
 }
 
@@ -92,12 +95,15 @@ impl Compiled {
         for &(_, bits) in &packs {
             packed[bits] = true;
         }
+        let (morsel_slots, tails) = run::morsel_slots(&plan.slots, &packed);
         Ok(Compiled {
             program,
             plan,
             outputs,
             packs,
             packed,
+            morsel_slots,
+            tails,
             native,
         })
     }

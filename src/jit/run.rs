@@ -178,10 +178,10 @@ pub(crate) fn run_morsel(
     // row function's bytes every word of theirs: those buffers are only sized, not
     // cleared.
     let by_words = compiled.native.uses_words(start);
-    for (i, slot) in slots.iter().enumerate() {
-        if !slot.per_morsel() {
+    for &i in &compiled.morsel_slots {
+        let Some(slot) = slots.get(i) else {
             continue;
-        }
+        };
         let words = &mut buffers.words[i];
         let len = match *slot {
             Slot::EventStarts(e) => {
@@ -233,10 +233,17 @@ pub(crate) fn run_morsel(
     // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
-    for &(bytes, bits) in &compiled.packs {
-        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+    if rows == 1 {
+        // One profile (a row evaluator): one bit each.
+        for &(bytes, bits) in &compiled.packs {
+            buffers.words[bits][0] = u64::from(buffers.bytes[bytes][0] & 1);
+        }
+    } else {
+        for &(bytes, bits) in &compiled.packs {
+            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+        }
     }
-    clear_tails(slots, buffers, rows);
+    clear_tails(&compiled.tails, buffers, rows);
 }
 
 /// Where the row function writes a bool rule's bytes and where their bits go: table
@@ -306,18 +313,32 @@ fn pack_bits_generic(bytes: &[u8], words: &mut [u64]) {
     }
 }
 
-/// Clears the bits past the morsel's `rows` in its result bitsets: the word function
-/// writes whole words.
-fn clear_tails(slots: &[Slot], buffers: &mut Buffers, rows: usize) {
+/// Clears the bits past the morsel's `rows` in the result bitsets `tails`: the word
+/// function writes whole words.
+fn clear_tails(tails: &[usize], buffers: &mut Buffers, rows: usize) {
     if rows.is_multiple_of(64) {
         return;
     }
     let keep = (1u64 << (rows % 64)) - 1;
-    for (slot, words) in slots.iter().zip(&mut buffers.words) {
-        if let (Slot::TagBits(_) | Slot::SegBits(_), Some(last)) = (slot, words.last_mut()) {
+    for &i in tails {
+        if let Some(last) = buffers.words.get_mut(i).and_then(|w| w.last_mut()) {
             *last &= keep;
         }
     }
+}
+
+/// Table indexes of the per-morsel slots (the runner's buffers), and of the result
+/// bits whose last word may have bits past the morsel's rows: those the word function
+/// or the row function writes, not those packed from bytes (`packed`).
+pub(crate) fn morsel_slots(slots: &[Slot], packed: &[bool]) -> (Vec<usize>, Vec<usize>) {
+    let per_morsel = (0..slots.len())
+        .filter(|&i| slots[i].per_morsel())
+        .collect();
+    let tails = (0..slots.len())
+        .filter(|&i| matches!(slots[i], Slot::TagBits(_) | Slot::SegBits(_)))
+        .filter(|&i| !packed.get(i).copied().unwrap_or(false))
+        .collect();
+    (per_morsel, tails)
 }
 
 /// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
