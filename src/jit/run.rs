@@ -296,20 +296,21 @@ fn pack_bits_avx2(bytes: &[u8], words: &mut [u64]) {
 
 #[inline(always)]
 fn pack_bits_generic(bytes: &[u8], words: &mut [u64]) {
+    let pack = |chunk: &[u8]| {
+        chunk
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i))
+    };
+    // Whole words first, a loop of fixed length that vectorises.
     let mut chunks = bytes.chunks_exact(64);
     let mut out = words.iter_mut();
     for (chunk, word) in (&mut chunks).zip(&mut out) {
-        *word = chunk
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i));
+        *word = pack(chunk);
     }
     let rest = chunks.remainder();
     if let Some(word) = out.next().filter(|_| !rest.is_empty()) {
-        *word = rest
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i));
+        *word = pack(rest);
     }
 }
 
