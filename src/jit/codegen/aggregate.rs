@@ -29,9 +29,10 @@ pub(super) struct AggState<'x> {
     pub(super) poison: Variable,
 }
 
-/// A loop over event rows (see [`Gen::begin_loop`]).
+/// A loop over a range of indexes: event rows, or a set's elements (see
+/// [`Gen::begin_loop`]).
 pub(super) struct EventLoop {
-    /// The event row (`i64`).
+    /// The index (`i64`).
     pub(super) i: Variable,
     header: ir::Block,
     exit: ir::Block,
