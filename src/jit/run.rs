@@ -233,15 +233,8 @@ pub(crate) fn run_morsel(
     // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
-    if rows == 1 {
-        // One profile (a row evaluator): one bit each.
-        for &(bytes, bits) in &compiled.packs {
-            buffers.words[bits][0] = u64::from(buffers.bytes[bytes][0] & 1);
-        }
-    } else {
-        for &(bytes, bits) in &compiled.packs {
-            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
-        }
+    for &(bytes, bits) in &compiled.packs {
+        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
     }
     clear_tails(&compiled.tails, buffers, rows);
 }
@@ -265,8 +258,14 @@ pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
 }
 
 /// Packs 0/1 bytes into bits, 64 a word; the last word's bits past the bytes are 0.
+#[inline]
 pub(crate) fn pack_bits(bytes: &[u8], words: &mut [u64]) {
-    // A small morsel (one profile through a row evaluator) is not worth a call.
+    // One profile (a row evaluator's morsel): one bit, without the loops' set-up.
+    if let ([b], [word, ..]) = (bytes, &mut *words) {
+        *word = u64::from(b & 1);
+        return;
+    }
+    // A small morsel is not worth a call.
     #[cfg(target_arch = "x86_64")]
     if bytes.len() >= 512 {
         if std::arch::is_x86_feature_detected!("avx512bw") {

@@ -97,15 +97,22 @@ impl<'x> Gen<'_, '_> {
         Ok(all)
     }
 
-    /// The value of fused aggregate `id` for the current row, finished from its
-    /// column's accumulators on first use (for every expression of the column).
-    pub(crate) fn fused_value(&mut self, id: ExprId) -> V {
-        let columns = std::mem::take(&mut self.columns);
-        let column = &columns[self.fused_column[&id]];
-        let v = self.column_value(column);
-        for &e in &column.exprs {
-            self.fused.insert(e, v);
+    /// The value of aggregate `id` for the current row if the column pass computed it
+    /// (`None` otherwise): finished from its column's accumulators on first use, for
+    /// every expression of the column.
+    pub(crate) fn fused_value(&mut self, id: ExprId) -> Option<V> {
+        if let Some(&v) = self.fused.get(&id) {
+            return Some(v);
         }
+        let k = *self.fused_column.get(&id)?;
+        let columns = std::mem::take(&mut self.columns);
+        let v = columns.get(k).map(|column| {
+            let v = self.column_value(column);
+            for &e in &column.exprs {
+                self.fused.insert(e, v);
+            }
+            v
+        });
         self.columns = columns;
         v
     }

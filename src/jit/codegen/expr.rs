@@ -188,11 +188,18 @@ impl Gen<'_, '_> {
                 let x = self.bit(base, local);
                 self.present(x)
             }
-            ExprKind::Aggregate(agg) => match (ev, self.fused.get(&id)) {
-                (None, Some(&v)) => v,
-                (None, None) if self.fused_column.contains_key(&id) => self.fused_value(id),
-                _ => self.aggregate(agg, ty, ev)?,
-            },
+            // A top-level aggregate may be the column pass's; one in a filter is not.
+            ExprKind::Aggregate(agg) => {
+                let fused = if ev.is_none() {
+                    self.fused_value(id)
+                } else {
+                    None
+                };
+                match fused {
+                    Some(v) => v,
+                    None => self.aggregate(agg, ty, ev)?,
+                }
+            }
             ExprKind::Case { arms, default } => {
                 let mut acc = match default {
                     Some(d) => self.raw(*d, ev)?,
