@@ -223,10 +223,41 @@ impl<'x> Gen<'_, '_> {
             };
             inwin.push(self.in_window(bounds, at));
         }
-        for column in columns {
-            if column.state.always_missing {
-                continue;
+        // An event in none of the group's windows changes no accumulator, so it skips
+        // the folds. A row's events are sorted by time: the branch changes direction
+        // about twice per row, and most events are outside a short window. A group
+        // with an `All` window folds every past event anyway, without the branch.
+        let columns: Vec<&Column<'_>> =
+            columns.iter().filter(|c| !c.state.always_missing).collect();
+        let windowed = !windows.iter().any(|w| matches!(w, Window::All));
+        let inside = inwin.iter().copied().reduce(|a, b| self.b.ins().bor(a, b));
+        match inside.filter(|_| windowed) {
+            Some(inside) => {
+                let fold = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.ins().brif(inside, fold, &[], done, &[]);
+                self.b.switch_to_block(fold);
+                self.fold_event(&columns, i, at, local, &inwin)?;
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
             }
+            None => self.fold_event(&columns, i, at, local, &inwin)?,
+        }
+        self.row = outer;
+        self.end_loop(events);
+        Ok(())
+    }
+
+    /// Folds event `i` of the current row (`local`) into each of `columns`.
+    fn fold_event(
+        &mut self,
+        columns: &[&Column<'_>],
+        i: ir::Value,
+        at: ir::Value,
+        local: ir::Value,
+        inwin: &[ir::Value],
+    ) -> Result<(), JitError> {
+        for column in columns {
             for f in &column.fields {
                 let x = self.acc_load(f, local);
                 self.b.def_var(f.var, x);
@@ -243,8 +274,6 @@ impl<'x> Gen<'_, '_> {
                 self.b.ins().store(Self::out_flags(), x, at, 0);
             }
         }
-        self.row = outer;
-        self.end_loop(events);
         Ok(())
     }
 }
