@@ -227,7 +227,7 @@ impl Gen<'_, '_> {
                         row: i,
                     }),
                 )?;
-                self.b.ins().band(t, inwin)
+                self.and(t, inwin)
             }
             None => inwin,
         };
@@ -239,7 +239,7 @@ impl Gen<'_, '_> {
                 ok: zero8,
             }
         };
-        let take = self.b.ins().band(pass, t.ok);
+        let take = self.and(pass, t.ok);
         let cur = self.b.use_var(acc);
         match agg.func {
             AggFunc::Count => {
@@ -269,7 +269,7 @@ impl Gen<'_, '_> {
                 let skip = self.b.ins().bxor_imm_s(take, 1);
                 let fine = self.b.ins().bor(skip, fin);
                 let ok = self.b.use_var(acc_ok);
-                let ok = self.b.ins().band(ok, fine);
+                let ok = self.and(ok, fine);
                 self.b.def_var(acc_ok, ok);
             }
             AggFunc::Sum => {
@@ -305,12 +305,12 @@ impl Gen<'_, '_> {
                     let beats = self.b.ins().fcmp(cc, t.x, cur);
                     let is_nan = self.b.ins().fcmp(FloatCC::Unordered, t.x, t.x);
                     let clean = self.b.ins().bxor_imm_s(poisoned, 1);
-                    let active = self.b.ins().band(take, clean);
-                    let nan_take = self.b.ins().band(active, is_nan);
+                    let active = self.and(take, clean);
+                    let nan_take = self.and(active, is_nan);
                     let not_nan = self.b.ins().bxor_imm_s(is_nan, 1);
                     let wins = self.b.ins().bor(first, beats);
-                    let better = self.b.ins().band(active, not_nan);
-                    (self.b.ins().band(better, wins), nan_take)
+                    let better = self.and(active, not_nan);
+                    (self.and(better, wins), nan_take)
                 } else {
                     let (a, b) = if target_ty == Type::Str {
                         (self.rank(t.x), self.rank(cur))
@@ -324,7 +324,7 @@ impl Gen<'_, '_> {
                     };
                     let beats = self.b.ins().icmp(cc, a, b);
                     let wins = self.b.ins().bor(first, beats);
-                    (self.b.ins().band(take, wins), zero8)
+                    (self.and(take, wins), zero8)
                 };
                 let replace = self.b.ins().bor(better, nan_take);
                 let best = self.pick(replace, t.x, cur);
@@ -345,7 +345,7 @@ impl Gen<'_, '_> {
                 };
                 let beats = self.b.ins().icmp(cc, at, best_at);
                 let wins = self.b.ins().bor(first, beats);
-                let better = self.b.ins().band(pass, wins);
+                let better = self.and(pass, wins);
                 let best_at = self.pick(better, at, best_at);
                 self.b.def_var(aux, best_at);
                 let x = self.pick(better, t.x, cur);
@@ -388,7 +388,7 @@ impl Gen<'_, '_> {
                 let fin = self.finite(avg);
                 V {
                     x: avg,
-                    ok: self.b.ins().band(some, fin),
+                    ok: self.and(some, fin),
                 }
             }
             AggFunc::Min | AggFunc::Max => V {
@@ -400,7 +400,7 @@ impl Gen<'_, '_> {
                 let ok = self.b.use_var(acc_ok);
                 V {
                     x,
-                    ok: self.b.ins().band(had, ok),
+                    ok: self.and(had, ok),
                 }
             }
         }
@@ -422,14 +422,14 @@ impl Gen<'_, '_> {
                     .b
                     .ins()
                     .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, d.x, 0);
-                let w = self.b.ins().band(inside, nonneg);
-                let w = self.b.ins().band(w, d.ok);
-                self.b.ins().band(w, le_now)
+                let w = self.and(inside, nonneg);
+                let w = self.and(w, d.ok);
+                self.and(w, le_now)
             }
             Bounds::Since(t) => {
                 let after = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, t.x, at);
-                let w = self.b.ins().band(after, t.ok);
-                self.b.ins().band(w, le_now)
+                let w = self.and(after, t.ok);
+                self.and(w, le_now)
             }
         }
     }

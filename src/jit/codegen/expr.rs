@@ -76,7 +76,7 @@ impl Gen<'_, '_> {
                 for &x in xs {
                     let t = self.test(x, ev)?;
                     acc = if is_and {
-                        self.b.ins().band(acc, t)
+                        self.and(acc, t)
                     } else {
                         self.b.ins().bor(acc, t)
                     };
@@ -113,7 +113,7 @@ impl Gen<'_, '_> {
                 } else {
                     found
                 };
-                let x = self.b.ins().band(found, s.ok);
+                let x = self.and(found, s.ok);
                 self.present(x)
             }
             ExprKind::SetContains { set, elem } => {
@@ -124,8 +124,8 @@ impl Gen<'_, '_> {
                 let s = self.eval(*set, ev)?;
                 let e = self.eval(*elem, ev)?;
                 let x = self.call_helper(Slot::SetContainsFn, s.x, e.x);
-                let ok = self.b.ins().band(s.ok, e.ok);
-                let x = self.b.ins().band(x, ok);
+                let ok = self.and(s.ok, e.ok);
+                let x = self.and(x, ok);
                 self.present(x)
             }
             ExprKind::StrContains { text, part } => {
@@ -136,8 +136,8 @@ impl Gen<'_, '_> {
                 } else {
                     let p = self.eval(*part, ev)?;
                     let x = self.call_helper(Slot::ContainsFn, t.x, p.x);
-                    let ok = self.b.ins().band(t.ok, p.ok);
-                    let x = self.b.ins().band(x, ok);
+                    let ok = self.and(t.ok, p.ok);
+                    let x = self.and(x, ok);
                     self.present(x)
                 }
             }
@@ -165,7 +165,7 @@ impl Gen<'_, '_> {
                         let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, s.x, n);
                         let zero = self.b.ins().iconst(types::I64, 0);
                         let index = self.pick(inside, s.x, zero);
-                        let ok = self.b.ins().band(s.ok, inside);
+                        let ok = self.and(s.ok, inside);
                         self.variant_in(slot, V { x: index, ok })
                     }
                     None => self.code_in(slot, s)?,
@@ -337,7 +337,7 @@ impl Gen<'_, '_> {
         rt: Type,
         ty: Type,
     ) -> Result<V, JitError> {
-        let both = self.b.ins().band(l.ok, r.ok);
+        let both = self.and(l.ok, r.ok);
         if op == ArithOp::Div {
             let l = self.float_of(l, lt);
             let r = self.float_of(r, rt);
@@ -345,8 +345,8 @@ impl Gen<'_, '_> {
             let zero = self.b.ins().f64const(0.0);
             let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, r.x, zero);
             let fin = self.finite(x);
-            let ok = self.b.ins().band(both, nonzero);
-            let ok = self.b.ins().band(ok, fin);
+            let ok = self.and(both, nonzero);
+            let ok = self.and(ok, fin);
             return Ok(V { x, ok });
         }
         if ty == Type::Float {
@@ -368,11 +368,11 @@ impl Gen<'_, '_> {
                     let x = self.b.inst_results(call)[0];
                     let zero = self.b.ins().f64const(0.0);
                     let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, r.x, zero);
-                    (x, self.b.ins().band(both, nonzero))
+                    (x, self.and(both, nonzero))
                 }
             };
             let fin = self.finite(x);
-            let ok = self.b.ins().band(ok, fin);
+            let ok = self.and(ok, fin);
             return Ok(V { x, ok });
         }
         if clif_type(lt) != types::I64 || clif_type(rt) != types::I64 {
@@ -404,7 +404,7 @@ impl Gen<'_, '_> {
                 let nonzero = self.b.ins().bxor_imm_s(zero, 1);
                 V {
                     x,
-                    ok: self.b.ins().band(both, nonzero),
+                    ok: self.and(both, nonzero),
                 }
             }
         })
@@ -418,7 +418,7 @@ impl Gen<'_, '_> {
         l: V,
         r: V,
     ) -> Result<ir::Value, JitError> {
-        let both = self.b.ins().band(l.ok, r.ok);
+        let both = self.and(l.ok, r.ok);
         let x = match operand {
             Type::Float => {
                 let eq = self.b.ins().fcmp(FloatCC::Equal, l.x, r.x);
@@ -439,7 +439,7 @@ impl Gen<'_, '_> {
             }
             _ => self.b.ins().icmp(int_cc(op), l.x, r.x),
         };
-        Ok(self.b.ins().band(x, both))
+        Ok(self.and(x, both))
     }
 
     fn in_list(&mut self, sty: Type, s: V, list: &[Value]) -> Result<ir::Value, JitError> {
@@ -472,7 +472,7 @@ impl Gen<'_, '_> {
     /// if `v` is missing or not a bound code.
     fn code_in(&mut self, slot: u32, v: V) -> Result<V, JitError> {
         let (index, known) = self.known_code(v.x);
-        let ok = self.b.ins().band(v.ok, known);
+        let ok = self.and(v.ok, known);
         Ok(self.variant_in(slot, V { x: index, ok }))
     }
 
@@ -484,7 +484,7 @@ impl Gen<'_, '_> {
             .ins()
             .load(types::I64, Self::flags(), self.table, (slot * 8) as i32);
         let x = self.bit(base, v.x);
-        let x = self.b.ins().band(x, v.ok);
+        let x = self.and(x, v.ok);
         self.present(x)
     }
 
@@ -510,7 +510,7 @@ impl Gen<'_, '_> {
             let code = self.b.ins().load(types::I32, Self::flags(), at, 0);
             let code = self.b.ins().uextend(types::I64, code);
             let hit = self.b.ins().icmp(IntCC::Equal, code, e.x);
-            let hit = self.b.ins().band(hit, inside);
+            let hit = self.and(hit, inside);
             found = self.b.ins().bor(found, hit);
         }
         let rest = self.b.ins().iadd_imm_s(lo, SET_UNROLLED);
@@ -525,8 +525,8 @@ impl Gen<'_, '_> {
         self.b.def_var(found_var, found);
         self.end_loop(elements);
         let found = self.b.use_var(found_var);
-        let both = self.b.ins().band(present, e.ok);
-        let x = self.b.ins().band(found, both);
+        let both = self.and(present, e.ok);
+        let x = self.and(found, both);
         self.present(x)
     }
 

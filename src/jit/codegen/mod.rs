@@ -329,10 +329,38 @@ impl Gen<'_, '_> {
     pub(crate) fn eval(&mut self, id: ExprId, ev: Option<Ev>) -> Result<V, JitError> {
         let v = self.raw(id, ev)?;
         if self.program.expr(id).ty == Type::Bool {
-            let x = self.b.ins().band(v.x, v.ok);
+            let x = self.and(v.x, v.ok);
             Ok(V { x, ok: self.one() })
         } else {
             Ok(v)
+        }
+    }
+
+    /// Whether `v` is the constant 1: a flag known to be set, which needs no `and`.
+    pub(crate) fn is_one(&self, v: ir::Value) -> bool {
+        let dfg = &self.b.func.dfg;
+        match dfg.value_def(v) {
+            ir::ValueDef::Result(inst, _) => matches!(
+                dfg.insts[inst],
+                ir::InstructionData::UnaryImm {
+                    opcode: ir::Opcode::Iconst,
+                    imm,
+                } if imm.bits() == 1
+            ),
+            _ => false,
+        }
+    }
+
+    /// `a and b` of two `i8` flags (0/1), without an instruction when either is the
+    /// constant 1.
+    pub(crate) fn and(&mut self, a: ir::Value, b: ir::Value) -> ir::Value {
+        let flags = self.b.func.dfg.value_type(a) == types::I8;
+        if flags && self.is_one(a) {
+            b
+        } else if flags && self.is_one(b) {
+            a
+        } else {
+            self.b.ins().band(a, b)
         }
     }
 
