@@ -281,36 +281,88 @@ pub(crate) fn pack_bits(bytes: &[u8], words: &mut [u64]) {
     pack_bits_generic(bytes, words)
 }
 
+/// 64 bytes a word: one byte test per word.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
 fn pack_bits_avx512(bytes: &[u8], words: &mut [u64]) {
-    pack_bits_generic(bytes, words)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn pack_bits_avx2(bytes: &[u8], words: &mut [u64]) {
-    pack_bits_generic(bytes, words)
-}
-
-#[inline(always)]
-fn pack_bits_generic(bytes: &[u8], words: &mut [u64]) {
-    let pack = |chunk: &[u8]| {
-        chunk
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i))
-    };
-    // Whole words first, a loop of fixed length that vectorises.
+    use std::arch::x86_64::{_mm512_loadu_si512, _mm512_set1_epi8, _mm512_test_epi8_mask};
+    let ones = _mm512_set1_epi8(1);
     let mut chunks = bytes.chunks_exact(64);
     let mut out = words.iter_mut();
     for (chunk, word) in (&mut chunks).zip(&mut out) {
-        *word = pack(chunk);
+        // SAFETY: `chunk` is 64 readable bytes, and the load takes any alignment.
+        let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
+        *word = _mm512_test_epi8_mask(v, ones);
     }
-    let rest = chunks.remainder();
-    if let Some(word) = out.next().filter(|_| !rest.is_empty()) {
-        *word = pack(rest);
+    pack_rest(chunks.remainder(), out.next());
+}
+
+/// 32 bytes a step: bit 0 of each byte shifted to its top bit, then gathered.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn pack_bits_avx2(bytes: &[u8], words: &mut [u64]) {
+    use std::arch::x86_64::{_mm256_loadu_si256, _mm256_movemask_epi8, _mm256_slli_epi16};
+    let half = |h: &[u8]| {
+        // SAFETY: `h` is 32 readable bytes, and the load takes any alignment.
+        let v = unsafe { _mm256_loadu_si256(h.as_ptr().cast()) };
+        // Shifting 16-bit lanes moves each byte's bit 0 to its bit 7 and nothing
+        // else there: a low byte's other bits go to bits 8 to 14 of the lane.
+        u64::from(_mm256_movemask_epi8(_mm256_slli_epi16::<7>(v)) as u32)
+    };
+    let mut chunks = bytes.chunks_exact(64);
+    let mut out = words.iter_mut();
+    for (chunk, word) in (&mut chunks).zip(&mut out) {
+        let (lo, hi) = chunk.split_at(32);
+        *word = half(lo) | half(hi) << 32;
     }
+    pack_rest(chunks.remainder(), out.next());
+}
+
+/// The bits of the last, partial word.
+fn pack_rest(rest: &[u8], word: Option<&mut u64>) {
+    if let Some(word) = word.filter(|_| !rest.is_empty()) {
+        *word = pack_word(rest);
+    }
+}
+
+/// Up to 64 bytes into one word.
+#[inline(always)]
+fn pack_word(chunk: &[u8]) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |w, (i, &b)| w | (u64::from(b & 1) << i))
+}
+
+/// A packing routine, as the tests name it.
+#[cfg(test)]
+pub(crate) type Packer = (&'static str, fn(&[u8], &mut [u64]));
+
+/// Every packing routine this processor can run, dispatching and generic first.
+#[cfg(test)]
+pub(crate) fn pack_bits_variants() -> Vec<Packer> {
+    let mut all: Vec<Packer> = vec![("pack_bits", pack_bits), ("generic", pack_bits_generic)];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, the one feature the function enables.
+            all.push(("avx2", |b, w| unsafe { pack_bits_avx2(b, w) }));
+        }
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the processor has AVX-512 BW (which implies AVX-512 F).
+            all.push(("avx512", |b, w| unsafe { pack_bits_avx512(b, w) }));
+        }
+    }
+    all
+}
+
+fn pack_bits_generic(bytes: &[u8], words: &mut [u64]) {
+    let mut chunks = bytes.chunks_exact(64);
+    let mut out = words.iter_mut();
+    for (chunk, word) in (&mut chunks).zip(&mut out) {
+        *word = pack_word(chunk);
+    }
+    pack_rest(chunks.remainder(), out.next());
 }
 
 /// Clears the bits past the morsel's `rows` in the result bitsets `tails`: the word

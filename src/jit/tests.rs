@@ -679,24 +679,29 @@ fn set_contains_agrees_with_the_interpreter_at_every_position() {
 
 #[test]
 fn bool_bytes_pack_into_bits_past_partial_words() {
-    for len in [0usize, 1, 63, 64, 65, 127, 128, 200, 4096] {
-        let bytes: Vec<u8> = (0..len).map(|i| u8::from((i * 7 + len) % 3 == 0)).collect();
-        // Stale bits from an earlier morsel must be overwritten.
-        let mut words = vec![u64::MAX; len.div_ceil(64).max(1)];
-        super::run::pack_bits(&bytes, &mut words);
-        for (i, &b) in bytes.iter().enumerate() {
-            assert_eq!(
-                words[i / 64] >> (i % 64) & 1,
-                u64::from(b),
-                "len {len} bit {i}"
-            );
-        }
-        if len % 64 != 0 {
-            assert_eq!(
-                words[len / 64] >> (len % 64),
-                0,
-                "len {len}: bits past the bytes"
-            );
+    let variants = super::run::pack_bits_variants();
+    for (name, pack) in variants {
+        for len in [
+            0usize, 1, 63, 64, 65, 127, 128, 200, 511, 512, 577, 1000, 4096,
+        ] {
+            let bytes: Vec<u8> = (0..len).map(|i| u8::from((i * 7 + len) % 3 == 0)).collect();
+            // Stale bits from an earlier morsel must be overwritten.
+            let mut words = vec![u64::MAX; len.div_ceil(64).max(1)];
+            pack(&bytes, &mut words);
+            for (i, &b) in bytes.iter().enumerate() {
+                assert_eq!(
+                    words[i / 64] >> (i % 64) & 1,
+                    u64::from(b),
+                    "{name}: len {len} bit {i}"
+                );
+            }
+            if len % 64 != 0 {
+                assert_eq!(
+                    words[len / 64] >> (len % 64),
+                    0,
+                    "{name}: len {len}: bits past the bytes"
+                );
+            }
         }
     }
 }
