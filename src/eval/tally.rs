@@ -23,6 +23,12 @@ use super::ProfileValues;
 /// consecutive); the rest in a hash map.
 const DENSE: u64 = 1024;
 
+/// Independent sets of counters in [`ValueTally::add_column`].
+const LANES: usize = 4;
+
+/// Values counted in each set of [`ValueTally::add_column`] (a power of two).
+const LANE_WIDTH: usize = 16;
+
 /// Partial counts of one morsel or more, merged across threads, made into [`Counts`]
 /// at the end.
 #[derive(Clone, Debug)]
@@ -57,14 +63,49 @@ impl ValueTally {
     /// Counts raw bits `x` once.
     #[inline]
     pub(crate) fn add_bits(&mut self, x: u64) {
+        self.add_bits_n(x, 1);
+    }
+
+    /// Counts raw bits `x` `n` times.
+    #[inline]
+    fn add_bits_n(&mut self, x: u64, n: u64) {
         if x < DENSE {
             let i = x as usize;
             if i >= self.dense.len() {
                 self.dense.resize(i + 1, 0);
             }
-            self.dense[i] += 1;
+            self.dense[i] += n;
         } else {
-            self.add_large(x, 1);
+            self.add_large(x, n);
+        }
+    }
+
+    /// Counts the raw bits `values[i]` of every `i` whose `present[i]` is 1.
+    ///
+    /// A valued tag has few distinct values, so successive rows mostly add to the same
+    /// counter, and each increment would wait for the one before it. The values within
+    /// [`LANE_WIDTH`] of the first one are counted in [`LANES`] sets of counters, row
+    /// `i` in set `i % LANES`, which do not wait on each other; the rest one by one.
+    pub(crate) fn add_column(&mut self, values: &[u64], present: &[u8]) {
+        let Some(first) = values.iter().zip(present).find(|(_, ok)| **ok == 1) else {
+            return;
+        };
+        let base = *first.0 & !(LANE_WIDTH as u64 - 1);
+        let mut lanes = [[0u64; LANE_WIDTH]; LANES];
+        for (i, (&x, &ok)) in values.iter().zip(present).enumerate() {
+            if ok != 1 {
+                continue;
+            }
+            match lanes[i % LANES].get_mut(x.wrapping_sub(base) as usize) {
+                Some(count) => *count += 1,
+                None => self.add_bits(x),
+            }
+        }
+        for k in 0..LANE_WIDTH {
+            let n: u64 = lanes.iter().map(|lane| lane[k]).sum();
+            if n > 0 {
+                self.add_bits_n(base + k as u64, n);
+            }
         }
     }
 
@@ -306,5 +347,45 @@ mod tests {
         b.iter().rev().for_each(|&x| second.add_bits(x));
         first.merge(second);
         assert_eq!(by_value(first), expected);
+    }
+
+    #[test]
+    fn a_column_counts_what_its_present_cells_count_one_by_one() {
+        // Runs of equal values, values past the lanes' window on either side, large
+        // codes, the largest raw value (whose distance from the window wraps), and
+        // missing cells with values that must not count.
+        let columns: Vec<Vec<u64>> = vec![
+            (0..4096u64).map(|i| 1 + (i / 7) % 5).collect(),
+            (0..4096u64).map(|i| (i * 13) % 40).collect(),
+            (0..1000u64).map(|i| 2_000_000 + i % 4).collect(),
+            (0..1000u64)
+                .map(|i| [17, 15, 31, 32, u64::MAX, 0][i as usize % 6])
+                .collect(),
+            vec![u64::MAX; 9],
+            vec![],
+        ];
+        for (c, values) in columns.iter().enumerate() {
+            // 0: none missing; `usize::MAX`: all missing.
+            for missing_every in [0usize, 1, 3, usize::MAX] {
+                let present: Vec<u8> = (0..values.len())
+                    .map(|i| match missing_every {
+                        0 => 1,
+                        usize::MAX => 0,
+                        m => u8::from(i % (m + 1) != 0),
+                    })
+                    .collect();
+                let mut one_by_one = ValueTally::default();
+                for (&x, _) in values.iter().zip(&present).filter(|(_, ok)| **ok == 1) {
+                    one_by_one.add_bits(x);
+                }
+                let mut column = ValueTally::default();
+                column.add_column(values, &present);
+                assert_eq!(
+                    by_value(column),
+                    by_value(one_by_one),
+                    "column {c}, missing every {missing_every}"
+                );
+            }
+        }
     }
 }

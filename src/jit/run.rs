@@ -97,18 +97,14 @@ fn tally_morsel(
         match (count, *output) {
             (TagTally::Members(n), Output::Bits(i)) => *n += ones(i),
             (TagTally::Values(values), Output::Vals { vals, ok }) => {
-                let cells = buffers.words[vals]
-                    .iter()
-                    .zip(&buffers.bytes[ok])
-                    .take(rows);
+                let xs = buffers.words[vals].get(..rows).unwrap_or(&[]);
+                let oks = buffers.bytes[ok].get(..rows).unwrap_or(&[]);
                 if rule.ty == Type::StrSet {
-                    for (&x, _) in cells.filter(|(_, ok)| **ok == 1) {
+                    for (&x, _) in xs.iter().zip(oks).filter(|(_, ok)| **ok == 1) {
                         values.add_key(bound.set_value(x).to_key(&program.schema));
                     }
                 } else {
-                    for (&x, _) in cells.filter(|(_, ok)| **ok == 1) {
-                        values.add_bits(x);
-                    }
+                    values.add_column(xs, oks);
                 }
             }
             // Not written: false or missing, which count nothing.
