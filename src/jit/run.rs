@@ -186,8 +186,8 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = starts.as_mut_ptr() as usize;
                 continue;
             }
-            Slot::TagBytes(_) | Slot::SegBytes(_) => {
-                // Written for every row before it is read: sized only.
+            // Written for every row before it is read: sized only.
+            Slot::TagBytes(_) | Slot::SegBytes(_) | Slot::TagOk(_) => {
                 let bytes = &mut buffers.bytes[i];
                 if bytes.len() < rows.max(1) {
                     bytes.resize(rows.max(1), 0);
@@ -195,7 +195,14 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = bytes.as_mut_ptr() as usize;
                 continue;
             }
-            Slot::TagVals(_) | Slot::AccWords(_) => rows.max(1),
+            Slot::TagVals(_) => {
+                if words.len() < rows.max(1) {
+                    words.resize(rows.max(1), 0);
+                }
+                buffers.table[i] = words.as_mut_ptr() as usize;
+                continue;
+            }
+            Slot::AccWords(_) => rows.max(1),
             _ => rows.div_ceil(64).max(1),
         };
         let whole = (by_words && compiled.native.writes_whole(i)) || compiled.packed[i];
@@ -213,7 +220,7 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
-        if let Slot::TagOk(_) | Slot::AccBytes(_) = *slot {
+        if let Slot::AccBytes(_) = *slot {
             let bytes = &mut buffers.bytes[i];
             bytes.clear();
             bytes.resize(rows.max(1), 0);
@@ -224,7 +231,8 @@ pub(crate) fn run_morsel(
     // this call) with every per-morsel slot pointing at a buffer of `rows` entries
     // (words for values and bits, bytes for validity and bool bytes) that nothing else
     // touches during the call, zeroed unless the word function runs and writes it
-    // whole or the row function writes every row before reading it (bool bytes) (an
+    // whole or the row function writes every row before reading it (bool bytes, valued
+    // tags' values and validity) (an
     // `EventStarts` slot: one `u16` per event of the morsel's rows, and one more,
     // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
     // shape `bind` checked.
