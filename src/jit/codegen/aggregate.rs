@@ -348,11 +348,14 @@ impl Gen<'_, '_> {
                 let better = self.and(pass, wins);
                 let best_at = self.pick(better, at, best_at);
                 self.b.def_var(aux, best_at);
-                let x = self.pick(better, t.x, cur);
-                self.b.def_var(acc, x);
-                let ok = self.b.use_var(acc_ok);
-                let ok = self.pick(better, t.ok, ok);
-                self.b.def_var(acc_ok, ok);
+                // `first(e).at` and `last(e).at` are the best time itself (`aux`).
+                if !matches!(agg.target, AggTarget::At) {
+                    let x = self.pick(better, t.x, cur);
+                    self.b.def_var(acc, x);
+                    let ok = self.b.use_var(acc_ok);
+                    let ok = self.pick(better, t.ok, ok);
+                    self.b.def_var(acc_ok, ok);
+                }
                 let had = self.b.ins().bor(had, pass);
                 self.b.def_var(have, had);
             }
@@ -393,6 +396,10 @@ impl Gen<'_, '_> {
             }
             AggFunc::Min | AggFunc::Max => V {
                 x,
+                ok: self.b.use_var(have),
+            },
+            AggFunc::First | AggFunc::Last if matches!(agg.target, AggTarget::At) => V {
+                x: self.b.use_var(aux),
                 ok: self.b.use_var(have),
             },
             AggFunc::First | AggFunc::Last => {

@@ -145,6 +145,10 @@ impl<'x> Gen<'_, '_> {
                     vars.push((s.poison, types::I8, false));
                 }
             }
+            // The time of the best event is the value (see `agg_step`).
+            AggFunc::First | AggFunc::Last if matches!(s.agg.target, AggTarget::At) => {
+                vars = vec![(s.have, types::I8, false), (s.aux, types::I64, false)];
+            }
             AggFunc::First | AggFunc::Last => {
                 vars.push((s.acc_ok, types::I8, true));
                 vars.push((s.have, types::I8, false));
