@@ -48,6 +48,12 @@ pub(super) enum Bounds {
     Since(V),
 }
 
+/// `first(e).at` and `last(e).at`: the value is the best event's time, which the fold
+/// keeps anyway (`aux`), so the value and its validity (`acc`, `acc_ok`) are unused.
+pub(super) fn best_time_is_value(agg: &Aggregate) -> bool {
+    matches!(agg.func, AggFunc::First | AggFunc::Last) && matches!(agg.target, AggTarget::At)
+}
+
 impl Gen<'_, '_> {
     fn var(&mut self, ty: ir::Type, init: ir::Value) -> Variable {
         let v = self.b.declare_var(ty);
@@ -348,8 +354,7 @@ impl Gen<'_, '_> {
                 let better = self.and(pass, wins);
                 let best_at = self.pick(better, at, best_at);
                 self.b.def_var(aux, best_at);
-                // `first(e).at` and `last(e).at` are the best time itself (`aux`).
-                if !matches!(agg.target, AggTarget::At) {
+                if !best_time_is_value(agg) {
                     let x = self.pick(better, t.x, cur);
                     self.b.def_var(acc, x);
                     let ok = self.b.use_var(acc_ok);
@@ -398,7 +403,7 @@ impl Gen<'_, '_> {
                 x,
                 ok: self.b.use_var(have),
             },
-            AggFunc::First | AggFunc::Last if matches!(agg.target, AggTarget::At) => V {
+            AggFunc::First | AggFunc::Last if best_time_is_value(agg) => V {
                 x: self.b.use_var(aux),
                 ok: self.b.use_var(have),
             },

@@ -22,7 +22,7 @@ use crate::jit::JitError;
 use crate::jit::plan::Slot;
 use crate::schema::{EventId, Type};
 
-use super::aggregate::{AggState, Bounds};
+use super::aggregate::{AggState, Bounds, best_time_is_value};
 use super::fuse::{Member, WindowKey, window_key};
 use super::{Gen, V};
 
@@ -145,8 +145,7 @@ impl<'x> Gen<'_, '_> {
                     vars.push((s.poison, types::I8, false));
                 }
             }
-            // The time of the best event is the value (see `agg_step`).
-            AggFunc::First | AggFunc::Last if matches!(s.agg.target, AggTarget::At) => {
+            AggFunc::First | AggFunc::Last if best_time_is_value(s.agg) => {
                 vars = vec![(s.have, types::I8, false), (s.aux, types::I64, false)];
             }
             AggFunc::First | AggFunc::Last => {
