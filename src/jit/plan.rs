@@ -62,6 +62,11 @@ pub(crate) enum Slot {
     /// index.
     AccWords(u32),
     AccBytes(u32),
+    /// Not an address: per call, the first time (`i64`) of the window of the last
+    /// `d` microseconds up to `now`, for `d` = [`Plan::windows`] entry `k`, and the
+    /// window's length minus one (`u64`): `WindowLo(k)`, `WindowSpan(k)`.
+    WindowLo(u32),
+    WindowSpan(u32),
 }
 
 impl Slot {
@@ -79,6 +84,8 @@ impl Slot {
                 | Slot::AccWords(_)
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)
+                | Slot::WindowLo(_)
+                | Slot::WindowSpan(_)
         )
     }
 }
@@ -117,6 +124,8 @@ pub(crate) struct Plan {
     /// `(fraction, salt)` of each `sample`.
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
+    /// The positive durations of constant `within` windows, by `Slot::WindowLo` index.
+    pub(crate) windows: Vec<i64>,
     /// Accumulator buffers handed out so far.
     accumulators: u32,
 }
@@ -176,8 +185,29 @@ impl Plan {
         })
     }
 
+    /// The slots of the range of the window of the last `d` (positive) microseconds.
+    pub(crate) fn window(&mut self, d: i64) -> (Slot, Slot) {
+        let k = match self.windows.iter().position(|&x| x == d) {
+            Some(k) => k,
+            None => {
+                self.windows.push(d);
+                self.windows.len() - 1
+            }
+        } as u32;
+        (Slot::WindowLo(k), Slot::WindowSpan(k))
+    }
+
     pub(crate) fn sample(&mut self, fraction: f64, salt: &Arc<str>) -> u32 {
         self.samples.push((fraction, salt.clone()));
         self.slot(Slot::Sample((self.samples.len() - 1) as u32))
     }
+}
+
+/// The range of the window of the last `d` microseconds up to `now`, `now - d < at <=
+/// now`: its first time and its length minus one, clamped at `i64::MIN` rather than
+/// wrapping (`d` is positive).
+pub(crate) fn window_range(now: i64, d: i64) -> (i64, u64) {
+    let lo = (i128::from(now) - i128::from(d) + 1).max(i128::from(i64::MIN));
+    let span = i128::from(now) - lo;
+    (lo as i64, span as u64)
 }

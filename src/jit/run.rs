@@ -180,6 +180,15 @@ pub(crate) fn run_morsel(
         };
         let words = &mut buffers.words[i];
         let len = match *slot {
+            Slot::WindowLo(k) | Slot::WindowSpan(k) => {
+                let d = compiled.plan.windows.get(k as usize).copied().unwrap_or(1);
+                let (lo, span) = super::plan::window_range(now, d);
+                buffers.table[i] = match *slot {
+                    Slot::WindowLo(_) => lo as usize,
+                    _ => span as usize,
+                };
+                continue;
+            }
             Slot::EventStarts(e) => {
                 let starts = &mut buffers.starts[i];
                 super::bind::row_starts(bound.profiles, e, start, end, starts);
@@ -228,14 +237,14 @@ pub(crate) fn run_morsel(
         }
     }
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
-    // this call) with every per-morsel slot pointing at a buffer of `rows` entries
-    // (words for values and bits, bytes for validity and bool bytes) that nothing else
-    // touches during the call, zeroed unless the word function runs and writes it
-    // whole or the row function writes every row before reading it (bool bytes, valued
-    // tags' values and validity) (an
-    // `EventStarts` slot: one `u16` per event of the morsel's rows, and one more,
-    // filled by `row_starts`); `start..end` are rows of the bound profiles, whose
-    // shape `bind` checked.
+    // this call) with every per-morsel buffer slot pointing at a buffer of `rows`
+    // entries (words for values and bits, bytes for validity and bool bytes) that
+    // nothing else touches during the call, zeroed unless the word function runs and
+    // writes it whole or the row function writes every row before reading it (bool
+    // bytes, valued tags' values and validity); an `EventStarts` slot holds one `u16`
+    // per event of the morsel's rows and one more, filled by `row_starts`; the window
+    // slots hold values, not addresses. `start..end` are rows of the bound profiles,
+    // whose shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
     for &(bytes, bits) in &compiled.packs {
         pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);

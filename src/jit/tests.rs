@@ -87,6 +87,26 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The JIT's values `v` of profile `row` at `now` are the interpreter's `w`.
+fn assert_same(
+    program: &crate::ir::Program,
+    v: &crate::eval::ProfileValues,
+    w: &crate::eval::ProfileValues,
+    row: usize,
+    now: i64,
+) {
+    assert_eq!(v.segments, w.segments, "row {row} now {now}");
+    for (i, tag) in program.tags.iter().enumerate() {
+        assert!(
+            same(&v.tags[i], &w.tags[i]),
+            "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
+            tag.name,
+            v.tags[i],
+            w.tags[i]
+        );
+    }
+}
+
 #[test]
 fn edge_cases_agree_with_the_interpreter() {
     let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
@@ -99,16 +119,7 @@ fn edge_cases_agree_with_the_interpreter() {
         for row in 0..=data.len() {
             let v = native.eval_profile(&data, row, now);
             let w = interp.eval_profile(&data, row, now);
-            assert_eq!(v.segments, w.segments, "row {row} now {now}");
-            for (i, tag) in program.tags.iter().enumerate() {
-                assert!(
-                    same(&v.tags[i], &w.tags[i]),
-                    "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
-                    tag.name,
-                    v.tags[i],
-                    w.tags[i]
-                );
-            }
+            assert_same(program, &v, &w, row, now);
         }
     }
 }
@@ -459,16 +470,7 @@ segment g0 = b0
         let mut seen = 0;
         native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
             let w = interp.eval_profile(&data, row, now);
-            assert_eq!(v.segments, w.segments, "row {row} now {now}");
-            for (i, tag) in program.tags.iter().enumerate() {
-                assert!(
-                    same(&v.tags[i], &w.tags[i]),
-                    "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
-                    tag.name,
-                    v.tags[i],
-                    w.tags[i]
-                );
-            }
+            assert_same(program, v, &w, row, now);
             seen += 1;
         });
         assert_eq!(seen, data.len());
@@ -564,16 +566,7 @@ fn column_aggregates_agree_with_the_interpreter_at_morsel_edges() {
     native.check_profiles(&data).unwrap();
     let agree = |row: usize, v: &crate::eval::ProfileValues, now: i64| {
         let w = interp.eval_profile(&data, row, now);
-        assert_eq!(v.segments, w.segments, "row {row} now {now}");
-        for (i, tag) in program.tags.iter().enumerate() {
-            assert!(
-                same(&v.tags[i], &w.tags[i]),
-                "tag `{}` row {row} now {now}: jit {:?} interp {:?}",
-                tag.name,
-                v.tags[i],
-                w.tags[i]
-            );
-        }
+        assert_same(program, v, &w, row, now);
     };
     let n = data.len();
     let m = crate::eval::MORSEL_ROWS;
@@ -738,4 +731,99 @@ fn string_codes_past_the_dictionary_are_in_no_list_and_never_read_out_of_bounds(
         }
         native.count(&data, now, Some(1));
     }
+}
+
+/// Windows as ranges of times (`Bounds::Range`, `plan::window_range`): at the ends of
+/// the `i64` range of times and `now`, for the smallest, largest, zero and negative
+/// durations, in one group (the skip test reads only the widest window) and alone.
+#[test]
+fn windows_at_the_ends_of_time_agree_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "ends.corral",
+        r#"
+        profile { id: string, d: duration, t: time }
+        event pay { amount: float }
+        event view {}
+        tag c1s = count(pay within 1s)
+        tag c7 = count(pay within 7d)
+        tag s30 = sum(pay.amount within 30d)
+        tag cmax = count(pay within 15000w)
+        tag none0 = count(pay within 0s)
+        tag neg = exists(pay within -7d)
+        tag dyn = count(pay within d)
+        tag from_t = count(pay since t)
+        tag v7 = exists(view within 7d)
+        tag vmax = count(view within 15000w)
+        segment both = c7 > 0 and v7
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let interp = Interpreter::new(program);
+    let times = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+    let rows: Vec<serde_json::Value> = (0..times.len() * 3)
+        .map(|i| {
+            let events: Vec<serde_json::Value> = (0..times.len())
+                .flat_map(|_| {
+                    [
+                        json!({"type": "pay", "at": "2026-11-20T00:00:00Z", "amount": 1.5}),
+                        json!({"type": "view", "at": "2026-11-20T00:00:00Z"}),
+                    ]
+                })
+                .collect();
+            json!({"id": format!("p{i}"), "d": 1, "t": "2026-11-20T00:00:00Z", "events": events})
+        })
+        .collect();
+    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
+    // Every row holds every extreme time, in order; `d` and `t` at extremes too.
+    for table in &mut data.events {
+        for (k, at) in table.at.iter_mut().enumerate() {
+            *at = times[k % times.len()];
+        }
+    }
+    for (field, extreme) in [
+        (0, [1, i64::MAX, i64::MIN, 7 * 86_400_000_000]),
+        (1, [i64::MIN, i64::MAX, 0, -1]),
+    ] {
+        match &mut data.columns[field].values {
+            crate::data::ColumnValues::Time(v) | crate::data::ColumnValues::Duration(v) => {
+                for (row, x) in v.iter_mut().enumerate() {
+                    *x = extreme[row % extreme.len()];
+                }
+            }
+            _ => panic!("field {field} is not a time or a duration"),
+        }
+    }
+    native.check_profiles(&data).unwrap();
+    let mut nows = vec![i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX];
+    nows.extend(super::tests::nows());
+    for now in nows {
+        native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
+            let w = interp.eval_profile(&data, row, now);
+            assert_same(program, v, &w, row, now);
+        });
+    }
+}
+
+#[test]
+fn window_ranges_are_exact_and_clamped() {
+    use super::plan::window_range;
+    assert_eq!(window_range(100, 1), (100, 0));
+    assert_eq!(window_range(100, 7), (94, 6));
+    assert_eq!(window_range(i64::MAX, i64::MAX), (1, (i64::MAX - 1) as u64));
+    // `now - d + 1` below `i64::MIN`: the range starts there instead of wrapping.
+    assert_eq!(window_range(i64::MIN, 2), (i64::MIN, 0));
+    assert_eq!(
+        window_range(-1, i64::MAX),
+        (-i64::MAX, (i64::MAX - 1) as u64)
+    );
+    assert_eq!(
+        window_range(-3, i64::MAX),
+        (i64::MIN, (i64::MAX - 2) as u64)
+    );
+    assert_eq!(
+        window_range(0, i64::MAX),
+        (-i64::MAX + 1, (i64::MAX - 1) as u64)
+    );
 }

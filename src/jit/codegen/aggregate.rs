@@ -6,8 +6,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::Variable;
 
-use crate::ir::{AggFunc, AggTarget, Aggregate, Window};
+use crate::ir::{AggFunc, AggTarget, Aggregate, ExprKind, Window};
 use crate::schema::Type;
+use crate::value::Value;
 
 use super::{Ev, Gen, V, clif_type};
 use crate::jit::JitError;
@@ -41,11 +42,17 @@ pub(super) struct EventLoop {
 /// The in-window test, resolved before the loop.
 #[derive(Copy, Clone)]
 pub(super) enum Bounds {
+    /// Every event up to `now`.
     All,
-    /// A duration `d` (valid or not): `now - d < at`.
-    Within(V),
-    /// A time `t`: `t <= at`.
-    Since(V),
+    /// No event: a constant `within` duration that is missing or not positive.
+    Empty,
+    /// The events with `lo <= at <= now`, where `span` is `now - lo` as an unsigned
+    /// word, and only if `valid` (an `i8` flag; `None` when known to hold).
+    Range {
+        lo: ir::Value,
+        span: ir::Value,
+        valid: Option<ir::Value>,
+    },
 }
 
 /// `first(e).at` and `last(e).at`: the value is the best event's time, which the fold
@@ -85,11 +92,7 @@ impl Gen<'_, '_> {
         ty: Type,
         ev: Option<Ev>,
     ) -> Result<V, JitError> {
-        let bounds = match agg.window {
-            Window::All => Bounds::All,
-            Window::Within(d) => Bounds::Within(self.eval(d, ev)?),
-            Window::Since(t) => Bounds::Since(self.eval(t, ev)?),
-        };
+        let bounds = self.bounds(agg.window, ev)?;
         let mut states = vec![self.agg_init(agg, ty)?];
         self.agg_loop(agg.event, bounds, &mut states)?;
         let Some(state) = states.pop() else {
@@ -418,30 +421,91 @@ impl Gen<'_, '_> {
         }
     }
 
-    pub(super) fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
-        let le_now = self
-            .b
-            .ins()
-            .icmp(IntCC::SignedLessThanOrEqual, at, self.now);
-        match bounds {
-            Bounds::All => le_now,
-            Bounds::Within(d) => {
-                // With `at <= now`, `now - at` is exact as an unsigned word; the window
-                // holds `at` iff `d >= 0` and `now - at < d`.
-                let diff = self.b.ins().isub(self.now, at);
-                let inside = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d.x, diff);
-                let nonneg = self
+    /// The window as a range of times ending at `now`, computed once per loop: the
+    /// interpreter's `[now - d + 1, now]` (`Within`) or `[t, now]` (`Since`), exact
+    /// (clamped at `i64::MIN` rather than wrapping).
+    pub(super) fn bounds(&mut self, window: Window, ev: Option<Ev>) -> Result<Bounds, JitError> {
+        match window {
+            Window::All => Ok(Bounds::All),
+            Window::Within(d) => {
+                if let ExprKind::Const(c) = &self.program.expr(d).kind {
+                    // Known at compile time: no validity test per event.
+                    return Ok(match c {
+                        Value::Duration(d) if *d >= 1 => {
+                            // From the table: Cranelift would recompute the range
+                            // from `now` at every use, once per event.
+                            let (lo, span) = self.plan.window(*d);
+                            Bounds::Range {
+                                lo: self.addr(lo),
+                                span: self.addr(span),
+                                valid: None,
+                            }
+                        }
+                        _ => Bounds::Empty,
+                    });
+                }
+                let d = self.eval(d, ev)?;
+                let positive = self
                     .b
                     .ins()
-                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, d.x, 0);
-                let w = self.and(inside, nonneg);
-                let w = self.and(w, d.ok);
-                self.and(w, le_now)
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, d.x, 1);
+                let valid = self.and(positive, d.ok);
+                let below = self.b.ins().iadd_imm_s(d.x, -1);
+                Ok(self.range_back(below, Some(valid)))
             }
-            Bounds::Since(t) => {
-                let after = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, t.x, at);
-                let w = self.and(after, t.ok);
-                self.and(w, le_now)
+            Window::Since(t) => {
+                let t = self.eval(t, ev)?;
+                let started = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::SignedLessThanOrEqual, t.x, self.now);
+                let valid = self.and(started, t.ok);
+                let span = self.b.ins().isub(self.now, t.x);
+                Ok(Bounds::Range {
+                    lo: t.x,
+                    span,
+                    valid: Some(valid),
+                })
+            }
+        }
+    }
+
+    /// The value of `id` if it is a constant duration.
+    pub(super) fn const_duration(&self, id: crate::ir::ExprId) -> Option<i64> {
+        match self.program.expr(id).kind {
+            ExprKind::Const(Value::Duration(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// `[now - below, now]` for an unsigned `below`, clamped at `i64::MIN`.
+    fn range_back(&mut self, below: ir::Value, valid: Option<ir::Value>) -> Bounds {
+        // `now - i64::MIN`, exact as an unsigned word: the most `now` can reach back.
+        let reach = self.b.ins().bxor_imm_s(self.now, i64::MIN);
+        let span = self.b.ins().umin(below, reach);
+        let lo = self.b.ins().isub(self.now, span);
+        Bounds::Range { lo, span, valid }
+    }
+
+    /// Whether `at` is in the window: for a range, one subtraction and one unsigned
+    /// comparison (`at - lo` wraps past `span` for every `at` outside it).
+    pub(super) fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
+        match bounds {
+            Bounds::All => self
+                .b
+                .ins()
+                .icmp(IntCC::SignedLessThanOrEqual, at, self.now),
+            Bounds::Empty => self.b.ins().iconst(types::I8, 0),
+            Bounds::Range { lo, span, valid } => {
+                let from_lo = self.b.ins().isub(at, lo);
+                let inside = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, from_lo, span);
+                match valid {
+                    Some(valid) => self.and(inside, valid),
+                    None => inside,
+                }
             }
         }
     }

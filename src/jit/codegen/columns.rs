@@ -22,7 +22,7 @@ use crate::jit::JitError;
 use crate::jit::plan::Slot;
 use crate::schema::{EventId, Type};
 
-use super::aggregate::{AggState, Bounds, best_time_is_value};
+use super::aggregate::{AggState, best_time_is_value};
 use super::fuse::{Member, WindowKey, window_key};
 use super::{Gen, V};
 
@@ -202,6 +202,18 @@ impl<'x> Gen<'_, '_> {
         let local_var = self.b.declare_var(types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
         self.b.def_var(local_var, zero);
+        // A constant window's range is computed once, before the loop (Cranelift
+        // does not hoist it); one that reads the profile, per event of its row.
+        let mut fixed = Vec::with_capacity(windows.len());
+        for window in windows {
+            fixed.push(match *window {
+                Window::Within(d) if self.const_duration(d).is_some() => {
+                    Some(self.bounds(*window, None)?)
+                }
+                Window::All => Some(self.bounds(*window, None)?),
+                _ => None,
+            });
+        }
         let events = self.begin_loop(lo, hi);
         let i = self.b.use_var(events.i);
         let starts = self.addr(Slot::EventStarts(e));
@@ -218,11 +230,10 @@ impl<'x> Gen<'_, '_> {
         let at_base = self.addr(Slot::EventAt(e));
         let at = self.load(types::I64, at_base, i);
         let mut inwin = Vec::with_capacity(windows.len());
-        for window in windows {
-            let bounds = match *window {
-                Window::All => Bounds::All,
-                Window::Within(d) => Bounds::Within(self.eval(d, None)?),
-                Window::Since(t) => Bounds::Since(self.eval(t, None)?),
+        for (window, fixed) in windows.iter().zip(&fixed) {
+            let bounds = match *fixed {
+                Some(bounds) => bounds,
+                None => self.bounds(*window, None)?,
             };
             inwin.push(self.in_window(bounds, at));
         }
@@ -233,7 +244,20 @@ impl<'x> Gen<'_, '_> {
         let columns: Vec<&Column<'_>> =
             columns.iter().filter(|c| !c.state.always_missing).collect();
         let windowed = !windows.iter().any(|w| matches!(w, Window::All));
-        let inside = inwin.iter().copied().reduce(|a, b| self.b.ins().bor(a, b));
+        // Every window ends at `now`: constant `within` windows are nested, and the
+        // widest holds every event any of them does.
+        let widest = windows
+            .iter()
+            .map(|w| match *w {
+                Window::Within(d) => self.const_duration(d),
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()
+            .and_then(|ds| (0..ds.len()).max_by_key(|&k| ds[k]));
+        let inside = match widest {
+            Some(k) => inwin.get(k).copied(),
+            None => inwin.iter().copied().reduce(|a, b| self.b.ins().bor(a, b)),
+        };
         match inside.filter(|_| windowed) {
             Some(inside) => {
                 let fold = self.b.create_block();
