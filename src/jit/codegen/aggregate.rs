@@ -269,20 +269,12 @@ impl Gen<'_, '_> {
                 let latest = self.pick(pass, grown, cur);
                 self.b.def_var(acc, latest);
             }
-            AggFunc::Sum if target_ty == Type::Float => {
-                let sum = self.b.ins().fadd(cur, t.x);
-                let fin = self.finite(sum);
-                let sum = self.pick(take, sum, cur);
-                self.b.def_var(acc, sum);
-                // Once a partial sum is not finite the sum is missing for good.
-                let skip = self.b.ins().bxor_imm_s(take, 1);
-                let fine = self.b.ins().bor(skip, fin);
-                let ok = self.b.use_var(acc_ok);
-                let ok = self.and(ok, fine);
-                self.b.def_var(acc_ok, ok);
-            }
             AggFunc::Sum => {
-                let sum = self.b.ins().iadd(cur, t.x);
+                let sum = if target_ty == Type::Float {
+                    self.b.ins().fadd(cur, t.x)
+                } else {
+                    self.b.ins().iadd(cur, t.x)
+                };
                 let sum = self.pick(take, sum, cur);
                 self.b.def_var(acc, sum);
             }
@@ -386,10 +378,13 @@ impl Gen<'_, '_> {
         }
         let x = self.b.use_var(acc);
         match agg.func {
-            AggFunc::Sum if target_ty == Type::Float => V {
-                x,
-                ok: self.b.use_var(acc_ok),
-            },
+            // A partial sum that is not finite makes the interpreter's sum missing
+            // for good (`arith`), and in IEEE arithmetic every later partial sum is
+            // then not finite either: the last one tells.
+            AggFunc::Sum if target_ty == Type::Float => {
+                let fin = self.finite(x);
+                V { x, ok: fin }
+            }
             AggFunc::Count | AggFunc::Exists | AggFunc::Streak | AggFunc::Sum => self.present(x),
             AggFunc::Avg => {
                 let n = self.b.use_var(aux);

@@ -137,7 +137,6 @@ impl<'x> Gen<'_, '_> {
         match s.agg.func {
             AggFunc::Count | AggFunc::Exists => {}
             AggFunc::Streak | AggFunc::Avg => vars.push((s.aux, types::I64, false)),
-            AggFunc::Sum if float => vars.push((s.acc_ok, types::I8, true)),
             AggFunc::Sum => {}
             AggFunc::Min | AggFunc::Max => {
                 vars.push((s.have, types::I8, false));
