@@ -62,9 +62,9 @@ pub(crate) enum Slot {
     /// index.
     AccWords(u32),
     AccBytes(u32),
-    /// Not an address: per call, the first time (`i64`) of the window of the last
-    /// `d` microseconds up to `now`, for `d` = [`Plan::windows`] entry `k`, and the
-    /// window's length minus one (`u64`): `WindowLo(k)`, `WindowSpan(k)`.
+    /// Not an address: per call, the first time `lo` (`i64`) of the window of the
+    /// last `d` microseconds up to `now`, for `d` = [`Plan::windows`] entry `k`, and
+    /// `now - lo` (`u64`): `WindowLo(k)`, `WindowSpan(k)` (see [`window_range`]).
     WindowLo(u32),
     WindowSpan(u32),
 }
