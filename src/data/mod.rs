@@ -301,7 +301,11 @@ pub struct EventTable {
     /// Profile `p`'s events are rows `offsets[p]..offsets[p+1]`; `offsets.len()` is the
     /// number of profiles plus one.
     pub offsets: Vec<u32>,
-    /// Microseconds since the epoch, ascending within each profile.
+    /// Microseconds since the epoch, ascending within each profile (events at the same
+    /// time in input order). The loaders and [`ProfilesBuilder`] keep this order; both
+    /// engines read events in it, and compiled code finds the events of a window by it
+    /// without checking (see [`EventTable::in_time_order`]). Out of order, aggregate
+    /// values are unspecified, though evaluation stays memory-safe.
     pub at: Vec<i64>,
     /// One column per declared property, in declaration order.
     pub props: Vec<Column>,
@@ -310,6 +314,16 @@ pub struct EventTable {
 impl EventTable {
     pub fn range(&self, profile: usize) -> std::ops::Range<usize> {
         self.offsets[profile] as usize..self.offsets[profile + 1] as usize
+    }
+
+    /// Whether every profile's events are ascending by `at`: a pass over every event,
+    /// for tables built by hand rather than by a loader.
+    pub fn in_time_order(&self) -> bool {
+        self.offsets.windows(2).all(|w| {
+            self.at
+                .get(w[0] as usize..w[1] as usize)
+                .is_some_and(|run| run.windows(2).all(|p| p[0] <= p[1]))
+        })
     }
 }
 

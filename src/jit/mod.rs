@@ -198,9 +198,21 @@ impl Compiled {
     }
 
     /// Whether compiled code can evaluate `profiles` (else the eval methods use the
-    /// interpreter): their columns must match the schema in type and length.
+    /// interpreter): their columns must match the schema in type and length. Also
+    /// checks what evaluation assumes without checking, at the cost of a pass over every
+    /// event: that each profile's events are in time order
+    /// ([`EventTable::at`](crate::data::EventTable::at)).
     pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
-        self.bind(profiles).map(drop)
+        self.bind(profiles)?;
+        for (event, table) in self.program.schema.events.iter().zip(&profiles.events) {
+            if !table.in_time_order() {
+                return Err(JitError::Malformed(format!(
+                    "event `{}`: a profile's events are not in time order",
+                    event.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn bind<'p>(&self, profiles: &'p Profiles) -> Result<bind::Bound<'p>, JitError> {

@@ -107,6 +107,22 @@ fn assert_same(
     }
 }
 
+/// At every `now`, the JIT's batch values of every profile are the interpreter's.
+fn assert_batch_agrees(
+    program: &crate::ir::Program,
+    native: &Compiled,
+    data: &Profiles,
+    nows: impl IntoIterator<Item = i64>,
+) {
+    let interp = Interpreter::new(program);
+    for now in nows {
+        native.eval_batch(data, 0..data.len(), now, &mut |row, v| {
+            let w = interp.eval_profile(data, row, now);
+            assert_same(program, v, &w, row, now);
+        });
+    }
+}
+
 #[test]
 fn edge_cases_agree_with_the_interpreter() {
     let rules = RuleSet::from_source("edge.corral", RULES).unwrap();
@@ -760,7 +776,6 @@ fn windows_at_the_ends_of_time_agree_with_the_interpreter() {
     .unwrap();
     let program = rules.program();
     let native = Compiled::compile(program).unwrap();
-    let interp = Interpreter::new(program);
     let times = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
     let rows: Vec<serde_json::Value> = (0..times.len() * 3)
         .map(|i| {
@@ -798,12 +813,7 @@ fn windows_at_the_ends_of_time_agree_with_the_interpreter() {
     native.check_profiles(&data).unwrap();
     let mut nows = vec![i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX];
     nows.extend(super::tests::nows());
-    for now in nows {
-        native.eval_batch(&data, 0..data.len(), now, &mut |row, v| {
-            let w = interp.eval_profile(&data, row, now);
-            assert_same(program, v, &w, row, now);
-        });
-    }
+    assert_batch_agrees(program, &native, &data, nows);
 }
 
 #[test]
@@ -826,4 +836,117 @@ fn window_ranges_are_exact_and_clamped() {
         window_range(0, i64::MAX),
         (-i64::MAX + 1, (i64::MAX - 1) as u64)
     );
+}
+
+#[test]
+fn aggregates_read_off_the_latest_event_agree_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "latest.corral",
+        r#"
+        profile { id: string, d: duration, t: time }
+        event pay { amount: float }
+        event view {}
+        tag e1 = exists(pay within 1d)
+        tag e7 = exists(pay within 7d)
+        tag eall = exists(pay)
+        tag ed = exists(pay within d)
+        tag et = exists(pay since t)
+        tag eneg = exists(pay within -1d)
+        tag n = count(pay)
+        tag l = last(pay).at
+        tag l1 = last(pay within 1d).at
+        tag lt = last(pay since t).at
+        tag f = first(pay).at
+        tag f7 = first(pay within 7d).at
+        tag ef = exists(pay where amount > 10.0 within 7d)
+        tag lf = last(pay where amount > 10.0).at
+        tag s7 = sum(pay.amount within 7d)
+        tag c7 = count(pay within 7d)
+        tag v = exists(view within 2d)
+        tag vn = count(view)
+        segment both = e7 and v
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let day = |d: u32| format!("2026-11-{d:02}T00:00:00Z");
+    let pay = |d: u32| json!({"type": "pay", "at": day(d), "amount": f64::from(d)});
+    let view = |d: u32| json!({"type": "view", "at": day(d)});
+    // Rows without events, with one, with ties, with events after every `now` below
+    // (the walk back) and with all of them after it.
+    let histories: Vec<Vec<serde_json::Value>> = vec![
+        vec![],
+        vec![pay(10)],
+        vec![pay(10), pay(10), view(10)],
+        vec![
+            pay(1),
+            pay(9),
+            pay(12),
+            pay(12),
+            pay(20),
+            view(21),
+            view(25),
+        ],
+        vec![pay(25), pay(26), view(27)],
+        vec![view(3), view(11)],
+        vec![
+            pay(5),
+            pay(11),
+            pay(11),
+            pay(13),
+            pay(14),
+            pay(15),
+            pay(16),
+            pay(17),
+        ],
+    ];
+    let fields = [
+        json!({"d": 86_400, "t": day(9)}),
+        json!({"d": 604_800, "t": day(12)}),
+        json!({"d": 0}),
+        json!({"t": day(30)}),
+    ];
+    let rows: Vec<serde_json::Value> = (0..histories.len() * fields.len())
+        .map(|i| {
+            let mut row = fields[i % fields.len()].clone();
+            row["id"] = json!(format!("p{i}"));
+            row["events"] = json!(histories[i % histories.len()]);
+            row
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    // Around each day's events: just before, at, just after, and half a day after.
+    let mut nows: Vec<i64> = (1..=30)
+        .flat_map(|d| {
+            let at = crate::time::parse_instant(&day(d)).unwrap();
+            [at - 1, at, at + 1, at + 43_200_000_000]
+        })
+        .collect();
+    nows.extend([i64::MIN, i64::MAX]);
+    assert_batch_agrees(program, &native, &data, nows);
+}
+
+#[test]
+fn profiles_with_events_out_of_time_order_fail_the_check() {
+    let rules = RuleSet::from_source(
+        "order.corral",
+        "profile { id: string }\nevent pay {}\ntag e = exists(pay within 7d)\n",
+    )
+    .unwrap();
+    let native = Compiled::compile(rules.program()).unwrap();
+    let rows = [
+        json!({"id": "a", "events": [{"type": "pay", "at": "2026-11-01T00:00:00Z"}]}),
+        json!({"id": "b", "events": [{"type": "pay", "at": "2026-11-02T00:00:00Z"},
+                                     {"type": "pay", "at": "2026-11-02T00:00:00Z"},
+                                     {"type": "pay", "at": "2026-11-03T00:00:00Z"}]}),
+    ];
+    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
+    native.check_profiles(&data).unwrap();
+    // Descending across two profiles is in order; within one it is not.
+    data.events[0].at[0] = i64::MAX;
+    native.check_profiles(&data).unwrap();
+    data.events[0].at.swap(1, 3);
+    let err = native.check_profiles(&data).unwrap_err().to_string();
+    assert!(err.contains("`pay`") && err.contains("time order"), "{err}");
 }

@@ -191,7 +191,7 @@ impl Gen<'_, '_> {
             // A top-level aggregate may be the column pass's; one in a filter is not.
             ExprKind::Aggregate(agg) => {
                 let fused = if ev.is_none() {
-                    self.fused_value(id)
+                    self.fused_value(id)?
                 } else {
                     None
                 };

@@ -20,6 +20,7 @@ pub(crate) mod chunk;
 mod columns;
 mod expr;
 mod fuse;
+mod latest;
 pub(crate) mod words;
 
 use std::collections::HashSet;
@@ -70,6 +71,10 @@ pub(crate) struct Gen<'a, 'b> {
     /// The column pass's aggregates, and which expressions each computes.
     pub(crate) columns: Vec<columns::Column<'a>>,
     pub(crate) fused_column: std::collections::HashMap<ExprId, usize>,
+    /// The aggregates read off each row's latest event of a type, and the group of
+    /// each of their expressions.
+    pub(crate) latest: Vec<latest::Latest<'a>>,
+    pub(crate) latest_of: std::collections::HashMap<ExprId, usize>,
     /// Fused aggregates' values for the current row, finished from the column pass's
     /// accumulators where first used (not all at the row's top: fewer values live at
     /// once, so fewer spills).
@@ -124,9 +129,18 @@ pub(crate) fn build(
         fused: std::collections::HashMap::new(),
         columns: Vec::new(),
         fused_column: std::collections::HashMap::new(),
+        latest: Vec::new(),
+        latest_of: std::collections::HashMap::new(),
     };
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
-    g.columns = g.column_pass(&fuse::groups(program, order), end)?;
+    let (latest, groups) = latest::split(fuse::groups(program, order));
+    for (k, group) in latest.iter().enumerate() {
+        for id in group.exprs() {
+            g.latest_of.insert(id, k);
+        }
+    }
+    g.latest = latest;
+    g.columns = g.column_pass(&groups, end)?;
     for (k, column) in g.columns.iter().enumerate() {
         for &id in &column.exprs {
             g.fused_column.insert(id, k);

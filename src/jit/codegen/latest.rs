@@ -1,0 +1,182 @@
+//! Aggregates read off a row's latest event, without a pass over its events.
+//!
+//! A row's events of one type are sorted by `at` (the invariant of
+//! [`EventTable::at`](crate::data::EventTable)), and every window ends at `now`. So the
+//! events in a window are a run that ends at the row's last event at or before `now`
+//! (its *latest* event), and:
+//! * `exists` (no filter, any window) is whether the latest event is in the window;
+//! * `count` (no filter, no window) is the latest event's position in the row, plus one;
+//! * `last(e).at` (no filter, any window) is the latest event's time if it is in the
+//!   window: among events at the same time the interpreter takes the last stored, and
+//!   they all have that time;
+//! * `first(e).at` (no filter, no window) is the row's first event's time if the row
+//!   has a latest event.
+//!
+//! Finding the latest event reads the row's end offset and the time of its last event;
+//! only a row whose last event is after `now` walks back, in a block of its own.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, types};
+
+use crate::ir::{AggFunc, AggTarget, Aggregate, ExprId, Window};
+use crate::jit::JitError;
+use crate::jit::plan::Slot;
+use crate::schema::EventId;
+
+use super::fuse::Member;
+use super::{Gen, V};
+
+/// The aggregates of one event type that [`Gen::latest_values`] computes.
+pub(crate) struct Latest<'x> {
+    event: EventId,
+    members: Vec<Member<'x>>,
+}
+
+impl Latest<'_> {
+    pub(crate) fn exprs(&self) -> impl Iterator<Item = ExprId> + '_ {
+        self.members.iter().map(|&(id, _, _)| id)
+    }
+}
+
+/// Whether the latest event alone gives `agg`'s value.
+fn from_latest(agg: &Aggregate) -> bool {
+    if agg.filter.is_some() {
+        return false;
+    }
+    let all = matches!(agg.window, Window::All);
+    match agg.func {
+        AggFunc::Exists => true,
+        AggFunc::Count => all,
+        AggFunc::Last => agg.target == AggTarget::At,
+        AggFunc::First => all && agg.target == AggTarget::At,
+        _ => false,
+    }
+}
+
+/// Splits fused groups (one event type each) into the aggregates read off the latest
+/// event and the groups left for the column pass.
+pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<Latest<'x>>, Vec<Vec<Member<'x>>>) {
+    let mut latest = Vec::new();
+    let mut rest = Vec::new();
+    for group in groups {
+        let (mine, others): (Vec<Member<'x>>, Vec<Member<'x>>) =
+            group.into_iter().partition(|(_, agg, _)| from_latest(agg));
+        if let Some(&(_, agg, _)) = mine.first() {
+            latest.push(Latest {
+                event: agg.event,
+                members: mine,
+            });
+        }
+        if !others.is_empty() {
+            rest.push(others);
+        }
+    }
+    (latest, rest)
+}
+
+impl Gen<'_, '_> {
+    /// The value of every member of `group` for the current row, by expression.
+    pub(crate) fn latest_values(
+        &mut self,
+        group: &Latest<'_>,
+    ) -> Result<Vec<(ExprId, V)>, JitError> {
+        let e = group.event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let first = self.load_u32(offsets, self.row);
+        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
+        let end = self.load_u32(offsets, next_row);
+        let at_base = self.addr(Slot::EventAt(e));
+        let (latest, last_at) = self.latest_event(first, end, at_base);
+        let has = self.b.ins().icmp(IntCC::UnsignedGreaterThan, latest, first);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let mut values = Vec::with_capacity(group.members.len());
+        for &(id, agg, _) in &group.members {
+            let v = match agg.func {
+                AggFunc::Count => {
+                    let n = self.b.ins().isub(latest, first);
+                    self.present(n)
+                }
+                AggFunc::First => {
+                    // The row's first event, read from a readable address if it has none.
+                    let at = self.elem(at_base, first, 8);
+                    let at = self.pick(has, at, self.table);
+                    let x = self.b.ins().load(types::I64, Self::flags(), at, 0);
+                    let x = self.pick(has, x, zero);
+                    V { x, ok: has }
+                }
+                AggFunc::Exists | AggFunc::Last => {
+                    let bounds = self.bounds(agg.window, None)?;
+                    let inside = self.in_window(bounds, last_at);
+                    let inside = self.and(inside, has);
+                    if agg.func == AggFunc::Exists {
+                        self.present(inside)
+                    } else {
+                        let x = self.pick(inside, last_at, zero);
+                        V { x, ok: inside }
+                    }
+                }
+                _ => return Err(JitError::Codegen("not a latest-event aggregate".into())),
+            };
+            values.push((id, v));
+        }
+        Ok(values)
+    }
+
+    /// The row's events `first..end`: one past its latest event (at or before `now`;
+    /// `first` if none) and that event's time (`0` if none).
+    fn latest_event(
+        &mut self,
+        first: ir::Value,
+        end: ir::Value,
+        at_base: ir::Value,
+    ) -> (ir::Value, ir::Value) {
+        let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, first);
+        let last = self.b.ins().iadd_imm_s(end, -1);
+        // Without events, read the table (any readable address) and ignore it.
+        let at = self.elem(at_base, last, 8);
+        let at = self.pick(nonempty, at, self.table);
+        let x = self.b.ins().load(types::I64, Self::flags(), at, 0);
+        let late = self.b.ins().icmp(IntCC::SignedGreaterThan, x, self.now);
+        let late = self.and(late, nonempty);
+
+        let join = self.b.create_block();
+        let found = self.b.append_block_param(join, types::I64);
+        let found_at = self.b.append_block_param(join, types::I64);
+        let walk = self.b.create_block();
+        let back = self.b.append_block_param(walk, types::I64);
+        let step = self.b.create_block();
+        let none = self.b.create_block();
+        self.b.set_cold_block(walk);
+        self.b.set_cold_block(step);
+        self.b.set_cold_block(none);
+        self.b
+            .ins()
+            .brif(late, walk, &[last.into()], join, &[end.into(), x.into()]);
+
+        // `back` is an event after `now`: the latest event is before it, if any.
+        self.b.switch_to_block(walk);
+        let more = self.b.ins().icmp(IntCC::UnsignedGreaterThan, back, first);
+        self.b.ins().brif(more, step, &[], none, &[]);
+        self.b.switch_to_block(step);
+        let prev = self.b.ins().iadd_imm_s(back, -1);
+        let at = self.elem(at_base, prev, 8);
+        let prev_at = self.b.ins().load(types::I64, Self::out_flags(), at, 0);
+        let late = self
+            .b
+            .ins()
+            .icmp(IntCC::SignedGreaterThan, prev_at, self.now);
+        self.b.ins().brif(
+            late,
+            walk,
+            &[prev.into()],
+            join,
+            &[back.into(), prev_at.into()],
+        );
+        self.b.switch_to_block(none);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(join, &[first.into(), zero.into()]);
+
+        self.b.switch_to_block(join);
+        (found, found_at)
+    }
+}
