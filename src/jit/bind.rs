@@ -15,8 +15,8 @@ use super::plan::{BitsetReq, Plan, SET_ROW_BITS, SetSource, Slot};
 /// A [`Profiles`] bound to a compiled program: the address table and the data it
 /// points to beyond the profiles themselves.
 ///
-/// INVARIANT: every address in `table` points into `profiles` or into a `Vec` owned
-/// here, whose heap buffer never moves or changes while `self` lives.
+/// INVARIANT: every address in `table` points into `profiles`, into a `Vec` owned
+/// here, whose heap buffer never moves or changes while `self` lives, or into a static.
 pub(crate) struct Bound<'p> {
     pub(crate) profiles: &'p Profiles,
     /// One address per [`Plan::slots`] entry; per-morsel entries are 0.
@@ -96,6 +96,9 @@ pub(crate) struct Helpers {
     pub(crate) contains: usize,
     pub(crate) set_contains: usize,
 }
+
+/// Event 0 of an empty event table: `at`, a validity word and a value, all zero.
+static EVENT_ZERO: [u64; 1] = [0];
 
 pub(crate) fn bind<'p>(
     program: &Program,
@@ -191,6 +194,13 @@ pub(crate) fn bind<'p>(
                 _ => 0,
             },
             Slot::EventOffsets(e) => profiles.events[e as usize].offsets.as_ptr() as usize,
+            // An empty table's columns point at zeros, so that reading event 0 (which
+            // compiled code does, and ignores, past a row's events) is a valid read.
+            Slot::EventAt(e) | Slot::PropValid(e, _) | Slot::PropValues(e, _)
+                if profiles.events[e as usize].at.is_empty() =>
+            {
+                EVENT_ZERO.as_ptr() as usize
+            }
             Slot::EventAt(e) => profiles.events[e as usize].at.as_ptr() as usize,
             Slot::PropValid(e, p) => words(&profiles.events[e as usize].props[p as usize].valid),
             Slot::PropValues(e, p) => values_addr(&profiles.events[e as usize].props[p as usize]),

@@ -907,15 +907,7 @@ fn aggregates_read_off_the_latest_event_agree_with_the_interpreter() {
         json!({"d": 0}),
         json!({"t": day(30)}),
     ];
-    let rows: Vec<serde_json::Value> = (0..histories.len() * fields.len())
-        .map(|i| {
-            let mut row = fields[i % fields.len()].clone();
-            row["id"] = json!(format!("p{i}"));
-            row["events"] = json!(histories[i % histories.len()]);
-            row
-        })
-        .collect();
-    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let data = every_history_with_every_fields(&rules, &histories, &fields);
     // Around each day's events: just before, at, just after, and half a day after.
     let mut nows: Vec<i64> = (1..=30)
         .flat_map(|d| {
@@ -949,4 +941,85 @@ fn profiles_with_events_out_of_time_order_fail_the_check() {
     data.events[0].at.swap(1, 3);
     let err = native.check_profiles(&data).unwrap_err().to_string();
     assert!(err.contains("`pay`") && err.contains("time order"), "{err}");
+}
+
+/// Profiles pairing each of `histories` (event lists) with each of `fields`.
+fn every_history_with_every_fields(
+    rules: &RuleSet,
+    histories: &[Vec<serde_json::Value>],
+    fields: &[serde_json::Value],
+) -> Profiles {
+    let rows: Vec<serde_json::Value> = (0..histories.len() * fields.len())
+        .map(|i| {
+            let mut row = fields[i % fields.len()].clone();
+            row["id"] = json!(format!("p{i}"));
+            row["events"] = json!(histories[i / fields.len()]);
+            row
+        })
+        .collect();
+    rules.profiles_from_json(rows.iter()).unwrap()
+}
+
+/// Short windows folded from each row's last events (`codegen::recent`): every
+/// aggregate, rows with fewer events than the steps, with more in the window than the
+/// steps take (the loop), events after `now`, and an event type without any event.
+#[test]
+fn short_windows_folded_from_the_last_events_agree_with_the_interpreter() {
+    let rules = RuleSet::from_source(
+        "recent.corral",
+        r#"
+        profile { id: string, k: int, d: duration }
+        event pay { amount: float, n: int, tag: string }
+        event none { x: int, s: string }
+        tag c1 = count(pay within 1d)
+        tag c3 = count(pay where n > k within 3d)
+        tag e2 = exists(pay where tag == "a" within 2d)
+        tag s3 = sum(pay.amount within 3d)
+        tag si = sum(pay.n within 5d)
+        tag a3 = avg(pay.n within 3d)
+        tag mn = min(pay.amount within 5d)
+        tag mx = max(pay.tag within 5d)
+        tag f3 = first(pay.amount within 3d)
+        tag l3 = last(pay.tag within 3d)
+        tag st = streak(pay where n > 0 within 5d)
+        tag z = count(pay within 0s)
+        tag ng = exists(pay where n > 0 within -1d)
+        tag nc = count(none where x > k within 7d)
+        tag nl = last(none.s within 7d)
+        tag ns = sum(none.x within 7d)
+        segment seg = c1 > 0 and not e2
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let day = |d: u32| format!("2026-11-{d:02}T00:00:00Z");
+    let pay = |d: u32, n: i64, tag: &str| json!({"type": "pay", "at": day(d), "amount": f64::from(d) * 1.5 - 20.0, "n": n, "tag": tag});
+    let histories: Vec<Vec<serde_json::Value>> = vec![
+        vec![],
+        vec![pay(10, 1, "a")],
+        vec![pay(10, 2, "b"), pay(10, -1, "a")],
+        vec![pay(8, 1, "a"), pay(9, 0, "c"), pay(10, 3, "b")],
+        (1..=20)
+            .map(|d| pay(d, i64::from(d % 3) - 1, ["a", "b", "c"][d as usize % 3]))
+            .collect(),
+        vec![
+            pay(12, 1, "a"),
+            pay(15, 2, "b"),
+            pay(25, 3, "c"),
+            pay(26, 4, "a"),
+        ],
+        vec![
+            json!({"type": "pay", "at": day(11), "n": 5}),
+            pay(11, 9, "z"),
+        ],
+    ];
+    let fields = [json!({"k": 0, "d": 1}), json!({"k": 2}), json!({})];
+    let data = every_history_with_every_fields(&rules, &histories, &fields);
+    assert!(data.events[1].at.is_empty());
+    let nows = (1..=30).flat_map(|d| {
+        let at = crate::time::parse_instant(&day(d)).unwrap();
+        [at - 1, at, at + 1, at + 43_200_000_000]
+    });
+    assert_batch_agrees(program, &native, &data, nows.chain([i64::MIN, i64::MAX]));
 }

@@ -12,18 +12,16 @@
 //! visited in stored order within each row. The window and the filter are evaluated
 //! with the event's owner as the current row, so they may read profile fields.
 
-use std::collections::HashMap;
-
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::Variable;
 
-use crate::ir::{AggFunc, AggTarget, ExprId, Window};
+use crate::ir::{AggFunc, ExprId, Window};
 use crate::jit::JitError;
 use crate::jit::plan::Slot;
 use crate::schema::{EventId, Type};
 
 use super::aggregate::{AggState, best_time_is_value};
-use super::fuse::{Member, WindowKey, window_key};
+use super::fuse::{Member, RowKind, distinct, folds_every_event};
 use super::{Gen, V};
 
 /// One distinct aggregate of a group: its state, where each accumulator lives, and
@@ -47,15 +45,6 @@ struct Field {
     negated: bool,
 }
 
-/// The shortest constant window whose group folds every event without a branch
-/// (60 days, in microseconds). Measured on the comparison rules, whose events span 180
-/// days: skipping the events outside 7 and 30 days paid (add_cart 34 to 30 ms), outside
-/// 90 days it did not (pay 17.8 to 22.7 ms).
-const LONG_WINDOW: i64 = 60 * 86_400 * 1_000_000;
-
-/// Aggregates that compute the same value from the same events of a group.
-type Key = (AggFunc, AggTarget, Option<ExprId>, Type, WindowKey);
-
 impl<'x> Gen<'_, '_> {
     /// Emits one event loop per group over the morsel's rows `start..end` and returns
     /// the columns, whose values [`Gen::column_value`] reads per row.
@@ -69,34 +58,19 @@ impl<'x> Gen<'_, '_> {
             let Some(&(_, first, _)) = group.first() else {
                 continue;
             };
-            let mut columns: Vec<Column<'x>> = Vec::new();
-            let mut by_key: HashMap<Key, usize> = HashMap::new();
-            let mut windows: Vec<(WindowKey, Window)> = Vec::new();
-            for &(id, agg, ty) in group {
-                let wkey = window_key(self.program, agg.window);
-                let key = (agg.func, agg.target, agg.filter, ty, wkey.clone());
-                if let Some(&k) = by_key.get(&key) {
-                    columns[k].exprs.push(id);
-                    continue;
-                }
-                let window = match windows.iter().position(|(k, _)| *k == wkey) {
-                    Some(w) => w,
-                    None => {
-                        windows.push((wkey, agg.window));
-                        windows.len() - 1
-                    }
-                };
+            let (aggs, windows) = distinct(self.program, group);
+            let mut columns: Vec<Column<'x>> = Vec::with_capacity(aggs.len());
+            for d in aggs {
+                let (_, agg, ty) = d.member;
                 let state = self.agg_init(agg, ty)?;
                 let fields = self.fields(&state);
-                by_key.insert(key, columns.len());
                 columns.push(Column {
                     state,
-                    window,
+                    window: d.window,
                     fields,
-                    exprs: vec![id],
+                    exprs: d.exprs,
                 });
             }
-            let windows: Vec<Window> = windows.into_iter().map(|(_, w)| w).collect();
             self.column_loop(first.event, &windows, &columns, end)?;
             all.extend(columns);
         }
@@ -110,10 +84,13 @@ impl<'x> Gen<'_, '_> {
         if let Some(&v) = self.fused.get(&id) {
             return Ok(Some(v));
         }
-        if let Some(&k) = self.latest_of.get(&id) {
-            let groups = std::mem::take(&mut self.latest);
-            let values = groups.get(k).map(|group| self.latest_values(group));
-            self.latest = groups;
+        if let Some(&k) = self.row_group_of.get(&id) {
+            let groups = std::mem::take(&mut self.row_groups);
+            let values = groups.get(k).map(|group| match group.kind {
+                RowKind::Latest => self.latest_values(group),
+                RowKind::Recent => self.recent_values(group),
+            });
+            self.row_groups = groups;
             for (e, v) in values.transpose()?.unwrap_or_default() {
                 self.fused.insert(e, v);
             }
@@ -255,17 +232,11 @@ impl<'x> Gen<'_, '_> {
         }
         // An event in none of the group's windows changes no accumulator, so it skips
         // the folds. A row's events are sorted by time: the branch changes direction
-        // about twice per row, and most events are outside a short window. A group
-        // with an `All` window folds every past event anyway, without the branch; so
-        // does one with a window of `LONG_WINDOW` or more, which holds so many of a
-        // row's events that the branch mispredicts for nearly every row.
+        // about twice per row, and most events are outside a short window; but not
+        // in a group that folds most events anyway (`folds_every_event`).
         let columns: Vec<&Column<'_>> =
             columns.iter().filter(|c| !c.state.always_missing).collect();
-        let long = windows.iter().any(|w| match *w {
-            Window::All => true,
-            Window::Within(d) => self.const_duration(d).is_some_and(|d| d >= LONG_WINDOW),
-            Window::Since(_) => false,
-        });
+        let long = folds_every_event(self.program, windows.iter().copied());
         // Every window ends at `now`: constant `within` windows are nested, and the
         // widest holds every event any of them does.
         let widest = windows

@@ -29,6 +29,65 @@ pub(crate) enum Operand {
 /// One fusable aggregate: its expression, the aggregate, its type.
 pub(crate) type Member<'p> = (ExprId, &'p Aggregate, Type);
 
+/// The aggregates of one event type that the row function computes from the row's
+/// own events, without a loop over the morsel's events.
+pub(crate) struct RowGroup<'p> {
+    pub(crate) kind: RowKind,
+    pub(crate) event: EventId,
+    pub(crate) members: Vec<Member<'p>>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RowKind {
+    /// Read off the row's latest event (`latest`).
+    Latest,
+    /// Folded from the row's last events (`recent`).
+    Recent,
+}
+
+/// A distinct aggregate of a group: the first member that computes it, the index of
+/// its window among the group's distinct windows, and every expression with its value.
+pub(crate) struct Distinct<'p> {
+    pub(crate) member: Member<'p>,
+    pub(crate) window: usize,
+    pub(crate) exprs: Vec<ExprId>,
+}
+
+/// A group's distinct aggregates (the same function, target, filter, type and window
+/// compute the same value) and its distinct windows.
+pub(crate) fn distinct<'p>(
+    program: &Program,
+    group: &[Member<'p>],
+) -> (Vec<Distinct<'p>>, Vec<Window>) {
+    let mut out: Vec<Distinct<'p>> = Vec::new();
+    let mut by_key: HashMap<_, usize> = HashMap::new();
+    let mut windows: Vec<(WindowKey, Window)> = Vec::new();
+    for &(id, agg, ty) in group {
+        let wkey = window_key(program, agg.window);
+        let key = (agg.func, agg.target, agg.filter, ty, wkey.clone());
+        if let Some(&k) = by_key.get(&key) {
+            if let Some(d) = out.get_mut(k) {
+                d.exprs.push(id);
+            }
+            continue;
+        }
+        let window = match windows.iter().position(|(k, _)| *k == wkey) {
+            Some(w) => w,
+            None => {
+                windows.push((wkey, agg.window));
+                windows.len() - 1
+            }
+        };
+        by_key.insert(key, out.len());
+        out.push(Distinct {
+            member: (id, agg, ty),
+            window,
+            exprs: vec![id],
+        });
+    }
+    (out, windows.into_iter().map(|(_, w)| w).collect())
+}
+
 /// The fusable aggregates, grouped by event type, in order of first use.
 pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Member<'p>>> {
     let mut found: Vec<ExprId> = Vec::new();
@@ -59,6 +118,43 @@ pub(crate) fn groups<'p>(program: &'p Program, order: &[RuleRef]) -> Vec<Vec<Mem
         by_key.entry(key).or_default().push((id, agg, expr.ty));
     }
     keys.into_iter().filter_map(|k| by_key.remove(&k)).collect()
+}
+
+/// The shortest constant window whose group's event loop folds every event without a
+/// branch (60 days, in microseconds). Measured on the comparison rules, whose events
+/// span 180 days: skipping the events outside 7 and 30 days paid (add_cart 34 to 30
+/// ms), outside 90 days it did not (pay 17.8 to 22.7 ms).
+const LONG_WINDOW: i64 = 60 * 86_400 * 1_000_000;
+
+/// Whether an event loop over `windows` folds every event rather than branching over
+/// those outside every window: with an `All` window it folds every past event anyway,
+/// and a window of `LONG_WINDOW` or more holds so many of a row's events that the
+/// branch would mispredict for nearly every row.
+pub(crate) fn folds_every_event(
+    program: &Program,
+    windows: impl IntoIterator<Item = Window>,
+) -> bool {
+    windows.into_iter().any(|w| match w {
+        Window::All => true,
+        Window::Within(d) => matches!(
+            program.expr(d).kind,
+            ExprKind::Const(Value::Duration(d)) if d >= LONG_WINDOW
+        ),
+        Window::Since(_) => false,
+    })
+}
+
+/// Whether `window` is a constant `within` shorter than `LONG_WINDOW` (or a constant
+/// that holds no event: missing, zero or negative).
+pub(crate) fn short_window(program: &Program, window: Window) -> bool {
+    let Window::Within(d) = window else {
+        return false;
+    };
+    match program.expr(d).kind {
+        ExprKind::Const(Value::Duration(d)) => d < LONG_WINDOW,
+        ExprKind::Const(Value::Missing) => true,
+        _ => false,
+    }
 }
 
 fn window_expr(window: Window) -> Option<ExprId> {

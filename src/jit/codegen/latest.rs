@@ -23,23 +23,11 @@ use crate::jit::JitError;
 use crate::jit::plan::Slot;
 use crate::schema::EventId;
 
-use super::fuse::Member;
+use super::fuse::{Member, RowGroup, RowKind};
 use super::{Gen, V};
 
-/// The aggregates of one event type that [`Gen::latest_values`] computes.
-pub(crate) struct Latest<'x> {
-    event: EventId,
-    members: Vec<Member<'x>>,
-}
-
-impl Latest<'_> {
-    pub(crate) fn exprs(&self) -> impl Iterator<Item = ExprId> + '_ {
-        self.members.iter().map(|&(id, _, _)| id)
-    }
-}
-
 /// Whether the latest event alone gives `agg`'s value.
-fn from_latest(agg: &Aggregate) -> bool {
+pub(super) fn from_latest(agg: &Aggregate) -> bool {
     if agg.filter.is_some() {
         return false;
     }
@@ -55,14 +43,15 @@ fn from_latest(agg: &Aggregate) -> bool {
 
 /// Splits fused groups (one event type each) into the aggregates read off the latest
 /// event and the groups left for the column pass.
-pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<Latest<'x>>, Vec<Vec<Member<'x>>>) {
+pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<RowGroup<'x>>, Vec<Vec<Member<'x>>>) {
     let mut latest = Vec::new();
     let mut rest = Vec::new();
     for group in groups {
         let (mine, others): (Vec<Member<'x>>, Vec<Member<'x>>) =
             group.into_iter().partition(|(_, agg, _)| from_latest(agg));
         if let Some(&(_, agg, _)) = mine.first() {
-            latest.push(Latest {
+            latest.push(RowGroup {
+                kind: RowKind::Latest,
                 event: agg.event,
                 members: mine,
             });
@@ -74,19 +63,27 @@ pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<Latest<'x>>, Vec<V
     (latest, rest)
 }
 
+/// A row's events of one type up to `now`: event rows `first..stop`, the time of the
+/// last of them (unspecified if there is none), and the address of the table's times.
+pub(super) struct RowEvents {
+    pub(super) first: ir::Value,
+    pub(super) stop: ir::Value,
+    pub(super) last_at: ir::Value,
+    pub(super) at_base: ir::Value,
+}
+
 impl Gen<'_, '_> {
     /// The value of every member of `group` for the current row, by expression.
     pub(crate) fn latest_values(
         &mut self,
-        group: &Latest<'_>,
+        group: &RowGroup<'_>,
     ) -> Result<Vec<(ExprId, V)>, JitError> {
-        let e = group.event.0;
-        let offsets = self.addr(Slot::EventOffsets(e));
-        let first = self.load_u32(offsets, self.row);
-        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
-        let end = self.load_u32(offsets, next_row);
-        let at_base = self.addr(Slot::EventAt(e));
-        let (latest, last_at) = self.latest_event(first, end, at_base);
+        let RowEvents {
+            first,
+            stop: latest,
+            last_at,
+            at_base,
+        } = self.row_events(group.event);
         let has = self.b.ins().icmp(IntCC::UnsignedGreaterThan, latest, first);
         let zero = self.b.ins().iconst(types::I64, 0);
         let mut values = Vec::with_capacity(group.members.len());
@@ -120,6 +117,23 @@ impl Gen<'_, '_> {
             values.push((id, v));
         }
         Ok(values)
+    }
+
+    /// The current row's events of type `event` up to `now`.
+    pub(super) fn row_events(&mut self, event: EventId) -> RowEvents {
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let first = self.load_u32(offsets, self.row);
+        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
+        let end = self.load_u32(offsets, next_row);
+        let at_base = self.addr(Slot::EventAt(e));
+        let (stop, last_at) = self.latest_event(first, end, at_base);
+        RowEvents {
+            first,
+            stop,
+            last_at,
+            at_base,
+        }
     }
 
     /// The row's events `first..end`: one past its latest event (at or before `now`;

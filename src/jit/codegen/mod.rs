@@ -11,9 +11,9 @@
 //!
 //! Every value is a pair ([`V`]): the data (`i8` for bool, `f64` for float, `i64` for
 //! everything else — string codes, enum variants, times) and an `i8` validity flag.
-//! Nothing in the generated code branches except loops: `and`, `or` and `case`
-//! evaluate every operand and select, which is fine because no operation traps or has
-//! side effects.
+//! Nothing in the generated code branches except loops and their rare entries in
+//! blocks laid out apart (`latest`, `recent`): `and`, `or` and `case` evaluate every
+//! operand and select, which is fine because no operation traps or has side effects.
 
 mod aggregate;
 pub(crate) mod chunk;
@@ -21,6 +21,7 @@ mod columns;
 mod expr;
 mod fuse;
 mod latest;
+mod recent;
 pub(crate) mod words;
 
 use std::collections::HashSet;
@@ -71,10 +72,10 @@ pub(crate) struct Gen<'a, 'b> {
     /// The column pass's aggregates, and which expressions each computes.
     pub(crate) columns: Vec<columns::Column<'a>>,
     pub(crate) fused_column: std::collections::HashMap<ExprId, usize>,
-    /// The aggregates read off each row's latest event of a type, and the group of
-    /// each of their expressions.
-    pub(crate) latest: Vec<latest::Latest<'a>>,
-    pub(crate) latest_of: std::collections::HashMap<ExprId, usize>,
+    /// The aggregates computed from each row's own events (`latest`, `recent`), and
+    /// the group of each of their expressions.
+    pub(crate) row_groups: Vec<fuse::RowGroup<'a>>,
+    pub(crate) row_group_of: std::collections::HashMap<ExprId, usize>,
     /// Fused aggregates' values for the current row, finished from the column pass's
     /// accumulators where first used (not all at the row's top: fewer values live at
     /// once, so fewer spills).
@@ -129,17 +130,18 @@ pub(crate) fn build(
         fused: std::collections::HashMap::new(),
         columns: Vec::new(),
         fused_column: std::collections::HashMap::new(),
-        latest: Vec::new(),
-        latest_of: std::collections::HashMap::new(),
+        row_groups: Vec::new(),
+        row_group_of: std::collections::HashMap::new(),
     };
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
-    let (latest, groups) = latest::split(fuse::groups(program, order));
-    for (k, group) in latest.iter().enumerate() {
-        for id in group.exprs() {
-            g.latest_of.insert(id, k);
+    let (recent, groups) = recent::split(program, fuse::groups(program, order));
+    let (latest, groups) = latest::split(groups);
+    g.row_groups = recent.into_iter().chain(latest).collect();
+    for (k, group) in g.row_groups.iter().enumerate() {
+        for &(id, _, _) in &group.members {
+            g.row_group_of.insert(id, k);
         }
     }
-    g.latest = latest;
     g.columns = g.column_pass(&groups, end)?;
     for (k, column) in g.columns.iter().enumerate() {
         for &id in &column.exprs {
