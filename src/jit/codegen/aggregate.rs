@@ -473,6 +473,23 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// Of windows that all end at `now` (so nested): the index of the widest, if every
+    /// one is a constant `within` (a missing duration holds no event).
+    pub(super) fn widest_window(&self, windows: &[Window]) -> Option<usize> {
+        let lengths = windows
+            .iter()
+            .map(|w| match *w {
+                Window::Within(d) => match self.program.expr(d).kind {
+                    ExprKind::Const(Value::Duration(d)) => Some(d),
+                    ExprKind::Const(Value::Missing) => Some(0),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()?;
+        (0..lengths.len()).max_by_key(|&k| lengths[k])
+    }
+
     /// `[now - below, now]` for an unsigned `below`, clamped at `i64::MIN`.
     fn range_back(&mut self, below: ir::Value, valid: Option<ir::Value>) -> Bounds {
         // `now - i64::MIN`, exact as an unsigned word: the most `now` can reach back.

@@ -1,6 +1,7 @@
 //! Column-at-a-time aggregates: before the row loop, one loop per fused group
-//! (`fuse::groups`: the aggregates over one event type, less those read off each
-//! row's latest event, `latest`) over every event of the morsel of that type. The events of rows `start..end` are contiguous
+//! (`fuse::groups`: the aggregates over one event type, but for those the row function
+//! computes from the row's own events, `latest` and `recent`) over every event of the
+//! morsel of that type. The events of rows `start..end` are contiguous
 //! (`offsets[start]..offsets[end]`), and the runner counts where each row's events
 //! start (`Slot::EventStarts`), so the loop knows each event's row by a running sum
 //! and has no exit per profile. Each event is folded into its row's accumulators, kept
@@ -77,9 +78,9 @@ impl<'x> Gen<'_, '_> {
         Ok(all)
     }
 
-    /// The value of aggregate `id` for the current row if the column pass computed it
-    /// (`None` otherwise): finished from its column's accumulators on first use, for
-    /// every expression of the column.
+    /// The value of aggregate `id` for the current row if it is fused (`None`
+    /// otherwise), computed on first use for every expression of its group (`latest`,
+    /// `recent`) or finished from its column's accumulators (the column pass).
     pub(crate) fn fused_value(&mut self, id: ExprId) -> Result<Option<V>, JitError> {
         if let Some(&v) = self.fused.get(&id) {
             return Ok(Some(v));
@@ -237,17 +238,8 @@ impl<'x> Gen<'_, '_> {
         let columns: Vec<&Column<'_>> =
             columns.iter().filter(|c| !c.state.always_missing).collect();
         let long = folds_every_event(self.program, windows.iter().copied());
-        // Every window ends at `now`: constant `within` windows are nested, and the
-        // widest holds every event any of them does.
-        let widest = windows
-            .iter()
-            .map(|w| match *w {
-                Window::Within(d) => self.const_duration(d),
-                _ => None,
-            })
-            .collect::<Option<Vec<i64>>>()
-            .and_then(|ds| (0..ds.len()).max_by_key(|&k| ds[k]));
-        let inside = match widest {
+        // The widest of nested windows holds every event any of them does.
+        let inside = match self.widest_window(windows) {
             Some(k) => inwin.get(k).copied(),
             None => inwin.iter().copied().reduce(|a, b| self.b.ins().bor(a, b)),
         };

@@ -94,10 +94,8 @@ impl Gen<'_, '_> {
                     self.present(n)
                 }
                 AggFunc::First => {
-                    // The row's first event, read from a readable address if it has none.
-                    let at = self.elem(at_base, first, 8);
-                    let at = self.pick(has, at, self.table);
-                    let x = self.b.ins().load(types::I64, Self::flags(), at, 0);
+                    let index = self.readable(has, first);
+                    let x = self.load(types::I64, at_base, index);
                     let x = self.pick(has, x, zero);
                     V { x, ok: has }
                 }
@@ -117,6 +115,14 @@ impl Gen<'_, '_> {
             values.push((id, v));
         }
         Ok(values)
+    }
+
+    /// `index` if `valid`, else 0: event 0 of a table is always readable (the bind step
+    /// gives an empty table a zero there), so a read past a row's events is valid and
+    /// its value is ignored.
+    pub(super) fn readable(&mut self, valid: ir::Value, index: ir::Value) -> ir::Value {
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.pick(valid, index, zero)
     }
 
     /// The current row's events of type `event` up to `now`.
@@ -146,10 +152,8 @@ impl Gen<'_, '_> {
     ) -> (ir::Value, ir::Value) {
         let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, first);
         let last = self.b.ins().iadd_imm_s(end, -1);
-        // Without events, read the table (any readable address) and ignore it.
-        let at = self.elem(at_base, last, 8);
-        let at = self.pick(nonempty, at, self.table);
-        let x = self.b.ins().load(types::I64, Self::flags(), at, 0);
+        let index = self.readable(nonempty, last);
+        let x = self.load(types::I64, at_base, index);
         let late = self.b.ins().icmp(IntCC::SignedGreaterThan, x, self.now);
         let late = self.and(late, nonempty);
 

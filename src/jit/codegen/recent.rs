@@ -16,7 +16,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
 
-use crate::ir::{ExprId, Program, Window};
+use crate::ir::{ExprId, Program};
 use crate::jit::JitError;
 
 use super::aggregate::{AggState, Bounds};
@@ -72,11 +72,8 @@ impl<'x> Gen<'_, '_> {
         for window in &windows {
             bounds.push(self.bounds(*window, None)?);
         }
-        // Nested (all end at `now`): the widest holds every event any of them does.
-        let widest = (0..windows.len()).max_by_key(|&k| match windows[k] {
-            Window::Within(d) => self.const_duration(d).unwrap_or(0),
-            _ => 0,
-        });
+        // The widest of nested windows holds every event any of them does.
+        let widest = self.widest_window(&windows);
 
         let RowEvents {
             first,
@@ -133,11 +130,10 @@ impl<'x> Gen<'_, '_> {
     }
 
     /// Event `j` of a row whose events start at `first`: whether it is one (`j` may be
-    /// before `first`, or negative), and an index to read, 0 when it is not.
+    /// before `first`, or negative), and an index to read ([`Gen::readable`]).
     fn event_index(&mut self, j: ir::Value, first: ir::Value) -> (ir::Value, ir::Value) {
         let valid = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, j, first);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        (valid, self.pick(valid, j, zero))
+        (valid, self.readable(valid, j))
     }
 
     /// Whether `j` is an event of the row (see [`Gen::event_index`]), and its time.
