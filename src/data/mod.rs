@@ -266,6 +266,8 @@ pub enum ColumnValues {
     /// Variant indexes.
     Enum(Vec<u32>),
     /// Row `i` holds `codes[offsets[i]..offsets[i+1]]`, sorted and without duplicates.
+    /// The loaders and [`ProfilesBuilder`] keep this order; compiled code relies on the
+    /// absence of duplicates without checking (see [`ColumnValues::sets_in_order`]).
     StrSet {
         offsets: Vec<u32>,
         codes: Vec<u32>,
@@ -273,6 +275,20 @@ pub enum ColumnValues {
 }
 
 impl ColumnValues {
+    /// Whether each row's set holds its codes ascending, without repeats (true for a
+    /// column that is not a set): a pass over every element, for columns built by
+    /// hand rather than by a loader.
+    pub fn sets_in_order(&self) -> bool {
+        match self {
+            ColumnValues::StrSet { offsets, codes } => offsets.windows(2).all(|w| {
+                codes
+                    .get(w[0] as usize..w[1] as usize)
+                    .is_some_and(|set| set.windows(2).all(|p| p[0] < p[1]))
+            }),
+            _ => true,
+        }
+    }
+
     /// Appends the value a missing cell holds: any value of the right type (its
     /// validity bit says it is missing), an empty set for a set.
     pub(crate) fn push_placeholder(&mut self) {

@@ -10,7 +10,7 @@ use crate::ir::Program;
 use crate::schema::{Schema, Type};
 
 use super::JitError;
-use super::plan::{BitsetReq, Plan, SET_ROW_BITS, SetSource, Slot};
+use super::plan::{BitsetReq, Plan, SET_ROW_BITS, SetMembers, SetSource, Slot};
 
 /// A [`Profiles`] bound to a compiled program: the address table and the data it
 /// points to beyond the profiles themselves.
@@ -23,7 +23,8 @@ pub(crate) struct Bound<'p> {
     pub(crate) table: Vec<usize>,
     /// Every code's text (boxed: compiled code holds its address).
     texts: Box<Texts<'p>>,
-    _codes: Vec<i64>,
+    /// The code of each [`Plan::strings`] entry.
+    codes: Vec<i64>,
     _ranks: Vec<u32>,
     _bits: Vec<Vec<u64>>,
 }
@@ -41,6 +42,62 @@ impl<'p> Bound<'p> {
         items.sort();
         items.dedup();
         crate::value::Value::StrSet(items.into())
+    }
+
+    /// Fills `out` (a word per row) with the `Slot::SetMembers` words of `members` for
+    /// `rows`: bit `j` of row `r - start` says whether row `r`'s set
+    /// holds string `j`. Without a branch per row or element, which would mispredict
+    /// on the sets' sizes: a running XOR of the elements' bits over the rows' elements
+    /// (`running`, scratch), then each row's bits as the XOR at its end and at its
+    /// start, since a set holds each string at most once.
+    #[inline(never)]
+    pub(crate) fn set_members(
+        &self,
+        members: &SetMembers,
+        rows: std::ops::Range<usize>,
+        running: &mut Vec<u64>,
+        out: &mut [u64],
+    ) {
+        let column = self.profiles.columns.get(members.field as usize);
+        let set = column.and_then(|c| match &c.values {
+            ColumnValues::StrSet { offsets, codes } => {
+                Some((offsets.get(rows.start..=rows.end)?, codes, c.valid.words()))
+            }
+            _ => None,
+        });
+        // Not reached for bound profiles: their columns have the schema's types.
+        let Some((offsets, codes, valid)) = set else {
+            out.fill(0);
+            return;
+        };
+        let first = offsets.first().map_or(0, |&o| o as usize);
+        let last = offsets.last().map_or(0, |&o| o as usize);
+        let strings: Vec<i64> = members
+            .strings
+            .iter()
+            .map(|&s| self.codes.get(s as usize).copied().unwrap_or(-1))
+            .collect();
+        let elements = codes.get(first..last).unwrap_or(&[]);
+        running.clear();
+        running.resize(elements.len() + 1, 0);
+        let after = running.get_mut(1..).unwrap_or(&mut []);
+        match strings.len() {
+            1 => running_bits::<1>(elements, &strings, after),
+            2 => running_bits::<2>(elements, &strings, after),
+            3 | 4 => running_bits::<4>(elements, &strings, after),
+            5..=8 => running_bits::<8>(elements, &strings, after),
+            _ => running_bits_any(elements, &strings, after),
+        }
+        let at = |o: u32| {
+            running
+                .get((o as usize).wrapping_sub(first))
+                .copied()
+                .unwrap_or(0)
+        };
+        for (r, (w, word)) in rows.zip(offsets.windows(2).zip(out.iter_mut())) {
+            let present = valid.get(r / 64).map_or(0, |v| v >> (r % 64) & 1);
+            *word = (at(w[1]) ^ at(w[0])) & present.wrapping_neg();
+        }
     }
 
     /// The text of a code (dictionary or constant).
@@ -88,6 +145,39 @@ impl Texts<'_> {
             self.extra.get(code - self.dict.len()).map(|s| &**s)
         }
     }
+}
+
+/// Writes `running[k]`, the XOR of elements `..=k`'s bits over `strings` (bit `j`: the
+/// element is string `j`), for up to `N` strings: the compiler unrolls the tests
+/// against a fixed number of strings, padded with a code no element has.
+#[inline(never)]
+fn running_bits<const N: usize>(elements: &[u32], strings: &[i64], running: &mut [u64]) {
+    let mut padded = [-1i64; N];
+    for (p, &s) in padded.iter_mut().zip(strings) {
+        *p = s;
+    }
+    let mut acc = 0u64;
+    for (r, &code) in running.iter_mut().zip(elements) {
+        acc ^= element_bits(i64::from(code), &padded);
+        *r = acc;
+    }
+}
+
+#[inline(never)]
+fn running_bits_any(elements: &[u32], strings: &[i64], running: &mut [u64]) {
+    let mut acc = 0u64;
+    for (r, &code) in running.iter_mut().zip(elements) {
+        acc ^= element_bits(i64::from(code), strings);
+        *r = acc;
+    }
+}
+
+#[inline(always)]
+fn element_bits(code: i64, strings: &[i64]) -> u64 {
+    strings
+        .iter()
+        .enumerate()
+        .fold(0u64, |bits, (j, &s)| bits | (u64::from(code == s) << j))
 }
 
 /// Addresses of the helpers compiled code calls.
@@ -230,7 +320,7 @@ pub(crate) fn bind<'p>(
         profiles,
         table,
         texts,
-        _codes: codes,
+        codes,
         _ranks: ranks,
         _bits: bits,
     })

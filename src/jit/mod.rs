@@ -200,10 +200,19 @@ impl Compiled {
     /// Whether compiled code can evaluate `profiles` (else the eval methods use the
     /// interpreter): their columns must match the schema in type and length. Also
     /// checks what evaluation assumes without checking, at the cost of a pass over every
-    /// event: that each profile's events are in time order
-    /// ([`EventTable::at`](crate::data::EventTable::at)).
+    /// event and set element: that each profile's events are in time order
+    /// ([`EventTable::at`](crate::data::EventTable::at)) and each set's codes ascending
+    /// without repeats ([`ColumnValues::StrSet`](crate::data::ColumnValues::StrSet)).
     pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
         self.bind(profiles)?;
+        for (field, column) in self.program.schema.fields.iter().zip(&profiles.columns) {
+            if !column.values.sets_in_order() {
+                return Err(JitError::Malformed(format!(
+                    "field `{}`: a set's codes are not ascending without repeats",
+                    field.name
+                )));
+            }
+        }
         for (event, table) in self.program.schema.events.iter().zip(&profiles.events) {
             if !table.in_time_order() {
                 return Err(JitError::Malformed(format!(

@@ -62,6 +62,10 @@ pub(crate) enum Slot {
     /// index.
     AccWords(u32),
     AccBytes(u32),
+    /// Per morsel: one word per row whose bit `j` says whether the row's set holds
+    /// string `j` of [`Plan::set_members`] entry `k` (0 for a missing set), filled
+    /// by `Bound::set_members`.
+    SetMembers(u32),
     /// Not an address: per call, the first time `lo` (`i64`) of the window of the
     /// last `d` microseconds up to `now`, for `d` = [`Plan::windows`] entry `k`, and
     /// `now - lo` (`u64`): `WindowLo(k)`, `WindowSpan(k)` (see [`window_range`]).
@@ -84,6 +88,7 @@ impl Slot {
                 | Slot::AccWords(_)
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)
+                | Slot::SetMembers(_)
                 | Slot::WindowLo(_)
                 | Slot::WindowSpan(_)
         )
@@ -110,6 +115,18 @@ pub(crate) enum SetSource {
     Prop(u32, u32),
 }
 
+/// The string constants whose membership in a `set<string>` profile field compiled
+/// code reads as bits per row (`Slot::SetMembers`): up to [`MEMBERS_PER_WORD`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SetMembers {
+    pub(crate) field: u32,
+    /// [`Plan::strings`] indexes; string `j` is bit `j`.
+    pub(crate) strings: Vec<u32>,
+}
+
+/// Strings per [`SetMembers`]: the bits of a word.
+pub(crate) const MEMBERS_PER_WORD: usize = 64;
+
 /// Bits of a set value that hold the row.
 pub(crate) const SET_ROW_BITS: u32 = 40;
 
@@ -124,6 +141,7 @@ pub(crate) struct Plan {
     /// `(fraction, salt)` of each `sample`.
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
+    pub(crate) set_members: Vec<SetMembers>,
     /// The positive durations of constant `within` windows, by `Slot::WindowLo` index.
     pub(crate) windows: Vec<i64>,
     /// Accumulator buffers handed out so far.
@@ -171,6 +189,31 @@ impl Plan {
                 (self.set_sources.len() - 1) as u32
             }
         }
+    }
+
+    /// The table index of the `SetMembers` buffer that holds "profile set field `field`
+    /// holds string constant `string`" (a [`Plan::strings`] index), and its bit.
+    pub(crate) fn set_member(&mut self, field: u32, string: u32) -> (u32, u32) {
+        let known = self.set_members.iter().enumerate().find_map(|(k, m)| {
+            let j = m.strings.iter().position(|&s| s == string);
+            j.filter(|_| m.field == field).map(|j| (k, j))
+        });
+        let (k, j) = known.unwrap_or_else(|| {
+            let open = self
+                .set_members
+                .iter()
+                .position(|m| m.field == field && m.strings.len() < MEMBERS_PER_WORD);
+            let k = open.unwrap_or_else(|| {
+                self.set_members.push(SetMembers {
+                    field,
+                    strings: Vec::new(),
+                });
+                self.set_members.len() - 1
+            });
+            self.set_members[k].strings.push(string);
+            (k, self.set_members[k].strings.len() - 1)
+        });
+        (self.slot(Slot::SetMembers(k as u32)), j as u32)
     }
 
     /// The table index of a new per-morsel accumulator buffer of one byte per row

@@ -21,6 +21,8 @@ pub(crate) struct Buffers {
     bytes: Vec<Vec<u8>>,
     /// `EventStarts` buffers.
     starts: Vec<Vec<u16>>,
+    /// Scratch of `Bound::set_members`.
+    running: Vec<u64>,
 }
 
 // A morsel's row-start counts are `u16`s.
@@ -195,6 +197,14 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = starts.as_mut_ptr() as usize;
                 continue;
             }
+            Slot::SetMembers(k) => {
+                words.resize(rows.max(1), 0);
+                if let Some(members) = compiled.plan.set_members.get(k as usize) {
+                    bound.set_members(members, start..end, &mut buffers.running, words);
+                }
+                buffers.table[i] = words.as_mut_ptr() as usize;
+                continue;
+            }
             // Written for every row before it is read: sized only.
             Slot::TagBytes(_) | Slot::SegBytes(_) | Slot::TagOk(_) => {
                 let bytes = &mut buffers.bytes[i];
@@ -241,7 +251,8 @@ pub(crate) fn run_morsel(
     // entries (words for values and bits, bytes for validity and bool bytes) that
     // nothing else touches during the call, zeroed unless the word function runs and
     // writes it whole or the row function writes every row before reading it (bool
-    // bytes, valued tags' values and validity); an `EventStarts` slot holds one `u16`
+    // bytes, valued tags' values and validity); a `SetMembers` slot holds one word per
+    // row (`Bound::set_members`); an `EventStarts` slot holds one `u16`
     // per event of the morsel's rows and one more, filled by `row_starts`; the window
     // slots hold values, not addresses. `start..end` are rows of the bound profiles,
     // whose shape `bind` checked.

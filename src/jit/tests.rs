@@ -687,6 +687,94 @@ fn set_contains_agrees_with_the_interpreter_at_every_position() {
 }
 
 #[test]
+fn set_membership_words_agree_with_the_interpreter_across_morsels() {
+    // One field tested against 1, 2, 3, 5, 9 and 70 constants: each unrolled width,
+    // the general one and two words of bits. Sets of 0 to 6 of 80 strings, some
+    // missing, over three morsels, so each morsel's elements start past 0.
+    for n in [1usize, 2, 3, 5, 9, 70] {
+        let mut source =
+            String::from("profile { id: string, tags: set<string>, other: set<string> }\n");
+        for k in 0..n {
+            source.push_str(&format!("tag has{k} = tags contains \"v{}\"\n", k * 7 % 80));
+        }
+        source.push_str("tag absent = tags contains \"not-in-data\"\n");
+        source.push_str("tag both = other contains \"v7\" and not (tags contains \"v7\")\n");
+        let rules = RuleSet::from_source("members.corral", &source).unwrap();
+        let mut seed = 0x9e37_79b9_u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let rows: Vec<serde_json::Value> = (0..2500)
+            .map(|i| {
+                let tags: Vec<String> = (0..next(7)).map(|_| format!("v{}", next(80))).collect();
+                let other: Vec<String> = (0..next(3)).map(|_| format!("v{}", next(10))).collect();
+                if i % 7 == 3 {
+                    json!({"id": format!("p{i}"), "other": other})
+                } else {
+                    json!({"id": format!("p{i}"), "tags": tags, "other": other})
+                }
+            })
+            .collect();
+        let data = rules.profiles_from_json(rows.iter()).unwrap();
+        let program = rules.program();
+        let native = Compiled::compile(program).unwrap();
+        native.check_profiles(&data).unwrap();
+        assert_eq!(
+            native.plan.set_members.len(),
+            1 + n.div_ceil(64),
+            "{n} constants"
+        );
+        let now = nows()[0];
+        assert_batch_agrees(program, &native, &data, [now]);
+        for row in [0, 1023, 1024, 2499] {
+            let v = native.eval_profile(&data, row, now);
+            assert_same(
+                program,
+                &v,
+                &Interpreter::new(program).eval_profile(&data, row, now),
+                row,
+                now,
+            );
+        }
+        let counts = native.count(&data, now, Some(2));
+        assert_eq!(counts_by_key(program, &data, now), counts);
+        let members = |tag: &str| {
+            let t = program.tags.iter().position(|r| &*r.name == tag).unwrap();
+            match &counts.tags[t] {
+                crate::output::TagCount::Members(m) => *m,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(members("has0") > 40, "{n}: the sets were not read");
+        assert!(members("both") > 100, "{n}: the other set was not read");
+        assert_eq!(members("absent"), 0);
+    }
+}
+
+#[test]
+fn profiles_with_repeats_in_a_set_fail_the_check() {
+    let rules = RuleSet::from_source(
+        "repeats.corral",
+        "profile { id: string, tags: set<string> }\ntag a = tags contains \"a\"\n",
+    )
+    .unwrap();
+    let native = Compiled::compile(rules.program()).unwrap();
+    let rows = [json!({"id": "p", "tags": ["a", "b"]})];
+    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
+    native.check_profiles(&data).unwrap();
+    // `id` is the profiles' key, not a column.
+    let crate::data::ColumnValues::StrSet { codes, .. } = &mut data.columns[0].values else {
+        panic!("not a set column");
+    };
+    codes[1] = codes[0];
+    let err = native.check_profiles(&data).unwrap_err().to_string();
+    assert!(err.contains("`tags`") && err.contains("repeats"), "{err}");
+}
+
+#[test]
 fn bool_bytes_pack_into_bits_past_partial_words() {
     let variants = super::run::pack_bits_variants();
     for (name, pack) in variants {
