@@ -23,8 +23,9 @@ pub(crate) struct Bound<'p> {
     pub(crate) table: Vec<usize>,
     /// Every code's text (boxed: compiled code holds its address).
     texts: Box<Texts<'p>>,
-    /// The code of each [`Plan::strings`] entry.
-    codes: Vec<i64>,
+    _codes: Vec<i64>,
+    /// Each [`Plan::set_members`] entry's field and the codes of its strings.
+    members: Vec<BoundMembers>,
     _ranks: Vec<u32>,
     _bits: Vec<Vec<u64>>,
 }
@@ -44,21 +45,22 @@ impl<'p> Bound<'p> {
         crate::value::Value::StrSet(items.into())
     }
 
-    /// Fills `out` (a word per row) with the `Slot::SetMembers` words of `members` for
-    /// `rows`: bit `j` of row `r - start` says whether row `r`'s set
-    /// holds string `j`. Without a branch per row or element, which would mispredict
-    /// on the sets' sizes: a running XOR of the elements' bits over the rows' elements
-    /// (`running`, scratch), then each row's bits as the XOR at its end and at its
-    /// start, since a set holds each string at most once.
+    /// Fills `out` (a word per row) with the `Slot::SetMembers` words of
+    /// [`Plan::set_members`] entry `k` for `rows`: bit `j` of row `r - start` says
+    /// whether row `r`'s set holds string `j`. Without a branch per row or element,
+    /// which would mispredict on the sets' sizes: a running XOR of the elements' bits
+    /// over the rows' elements (`running`, scratch), then each row's bits as the XOR
+    /// at its end and at its start, since a set holds each string at most once.
     #[inline(never)]
     pub(crate) fn set_members(
         &self,
-        members: &SetMembers,
+        k: usize,
         rows: std::ops::Range<usize>,
         running: &mut Vec<u64>,
         out: &mut [u64],
     ) {
-        let column = self.profiles.columns.get(members.field as usize);
+        let field = self.members.get(k);
+        let column = field.and_then(|m| self.profiles.columns.get(m.field as usize));
         let set = column.and_then(|c| match &c.values {
             ColumnValues::StrSet { offsets, codes } => {
                 Some((offsets.get(rows.start..=rows.end)?, codes, c.valid.words()))
@@ -66,27 +68,35 @@ impl<'p> Bound<'p> {
             _ => None,
         });
         // Not reached for bound profiles: their columns have the schema's types.
-        let Some((offsets, codes, valid)) = set else {
+        let (Some(members), Some((offsets, codes, valid))) = (field, set) else {
             out.fill(0);
             return;
         };
+        let strings = &members.codes[..];
+        let present = |r: usize| {
+            let bit = valid.get(r / 64).map_or(0, |v| v >> (r % 64) & 1);
+            bit.wrapping_neg()
+        };
         let first = offsets.first().map_or(0, |&o| o as usize);
         let last = offsets.last().map_or(0, |&o| o as usize);
-        let strings: Vec<i64> = members
-            .strings
-            .iter()
-            .map(|&s| self.codes.get(s as usize).copied().unwrap_or(-1))
-            .collect();
         let elements = codes.get(first..last).unwrap_or(&[]);
+        if let ([word, ..], 1) = (&mut *out, rows.len()) {
+            // One profile (a row evaluator's morsel): its elements' bits at once.
+            let bits = elements.iter().fold(0, |bits, &code| {
+                bits | element_bits(i64::from(code), strings)
+            });
+            *word = bits & present(rows.start);
+            return;
+        }
         running.clear();
         running.resize(elements.len() + 1, 0);
         let after = running.get_mut(1..).unwrap_or(&mut []);
         match strings.len() {
-            1 => running_bits::<1>(elements, &strings, after),
-            2 => running_bits::<2>(elements, &strings, after),
-            3 | 4 => running_bits::<4>(elements, &strings, after),
-            5..=8 => running_bits::<8>(elements, &strings, after),
-            _ => running_bits_any(elements, &strings, after),
+            1 => running_bits::<1>(elements, strings, after),
+            2 => running_bits::<2>(elements, strings, after),
+            3 | 4 => running_bits::<4>(elements, strings, after),
+            5..=8 => running_bits::<8>(elements, strings, after),
+            _ => running_bits_any(elements, strings, after),
         }
         let at = |o: u32| {
             running
@@ -95,8 +105,7 @@ impl<'p> Bound<'p> {
                 .unwrap_or(0)
         };
         for (r, (w, word)) in rows.zip(offsets.windows(2).zip(out.iter_mut())) {
-            let present = valid.get(r / 64).map_or(0, |v| v >> (r % 64) & 1);
-            *word = (at(w[1]) ^ at(w[0])) & present.wrapping_neg();
+            *word = (at(w[1]) ^ at(w[0])) & present(r);
         }
     }
 
@@ -104,6 +113,12 @@ impl<'p> Bound<'p> {
     pub(crate) fn string(&self, code: u64) -> Arc<str> {
         Arc::from(self.texts.get(code).unwrap_or(""))
     }
+}
+
+/// A [`SetMembers`] entry resolved: its field, and its strings' codes in bit order.
+struct BoundMembers {
+    field: u32,
+    codes: Vec<i64>,
 }
 
 /// The strings of the codes (the dictionary's, then constants the dictionary lacks),
@@ -274,6 +289,19 @@ pub(crate) fn bind<'p>(
         })
         .collect();
 
+    let members = plan
+        .set_members
+        .iter()
+        .map(|m: &SetMembers| BoundMembers {
+            field: m.field,
+            codes: m
+                .strings
+                .iter()
+                .map(|&s| codes.get(s as usize).copied().unwrap_or(-1))
+                .collect(),
+        })
+        .collect();
+
     let mut table = vec![0usize; plan.slots.len()];
     for (i, slot) in plan.slots.iter().enumerate() {
         table[i] = match *slot {
@@ -320,7 +348,8 @@ pub(crate) fn bind<'p>(
         profiles,
         table,
         texts,
-        codes,
+        members,
+        _codes: codes,
         _ranks: ranks,
         _bits: bits,
     })

@@ -199,9 +199,7 @@ pub(crate) fn run_morsel(
             }
             Slot::SetMembers(k) => {
                 words.resize(rows.max(1), 0);
-                if let Some(members) = compiled.plan.set_members.get(k as usize) {
-                    bound.set_members(members, start..end, &mut buffers.running, words);
-                }
+                bound.set_members(k as usize, start..end, &mut buffers.running, words);
                 buffers.table[i] = words.as_mut_ptr() as usize;
                 continue;
             }
