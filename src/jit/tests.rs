@@ -445,6 +445,46 @@ fn only_bool_logic_agrees_with_the_interpreter() {
 /// chunks read every kind of rule (bool, int, float, string, bitwise logic,
 /// segments) from the result buffers that earlier chunks wrote.
 #[test]
+fn segments_after_the_tags_start_a_chunk_of_their_own() {
+    let rules = RuleSet::from_source(
+        "stages.corral",
+        "profile { id: string, n: int, ok: bool, e: enum(A, B) }\n\
+         tag big = n > 3\n\
+         tag level = case { n > 5 => \"high\", n > 0 => \"low\" }\n\
+         segment s1 = big and ok\n\
+         segment s2 = level == \"low\" or s1, A\n",
+    )
+    .unwrap();
+    let program = rules.program();
+    let chunks = super::codegen::chunk::chunks(program, &program.order, 400);
+    let kinds: Vec<Vec<bool>> = chunks
+        .iter()
+        .map(|c| {
+            c.iter()
+                .map(|r| matches!(r, crate::ir::RuleRef::Tag(_)))
+                .collect()
+        })
+        .collect();
+    assert_eq!(kinds, [vec![true, true], vec![false, false]]);
+    // The segments read the tags, a valued one missing in some rows, from the
+    // first chunk's results.
+    let rows: Vec<serde_json::Value> = (0..200)
+        .map(|i: i64| {
+            let e = if i % 2 == 0 { "A" } else { "B" };
+            match i % 4 {
+                0 => json!({"id": format!("p{i}"), "ok": i % 3 == 0, "e": e}),
+                _ => json!({"id": format!("p{i}"), "n": i % 9 - 2, "ok": i % 3 == 0, "e": e}),
+            }
+        })
+        .collect();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    let native = Compiled::compile(program).unwrap();
+    assert_batch_agrees(program, &native, &data, nows());
+    let counts = native.count(&data, nows()[0], Some(1));
+    assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
+}
+
+#[test]
 fn rules_split_into_chunks_agree_with_the_interpreter() {
     use std::fmt::Write;
     let mut text = String::from(

@@ -18,7 +18,10 @@ use super::fuse::children;
 pub(crate) const CHUNK_NODES: usize = 400;
 
 /// `order` cut into consecutive chunks of about `budget` expression nodes each (a
-/// rule larger than the budget gets a chunk of its own).
+/// rule larger than the budget gets a chunk of its own). The segments that follow the
+/// tags start a chunk of their own: in the tags' function, every tag a segment reads
+/// would stay live to the end of the row, and the row functions already spill
+/// heavily; from an earlier chunk it is one load from its result bytes where used.
 pub(crate) fn chunks(program: &Program, order: &[RuleRef], budget: usize) -> Vec<Vec<RuleRef>> {
     let mut out: Vec<Vec<RuleRef>> = Vec::new();
     let mut current = Vec::new();
@@ -29,7 +32,9 @@ pub(crate) fn chunks(program: &Program, order: &[RuleRef], budget: usize) -> Vec
             RuleRef::Segment(s) => program.segment(s).body,
         };
         let n = nodes(program, body);
-        if !current.is_empty() && size + n > budget {
+        let after_tags =
+            matches!(rule, RuleRef::Segment(_)) && matches!(current.last(), Some(RuleRef::Tag(_)));
+        if !current.is_empty() && (size + n > budget || after_tags) {
             out.push(std::mem::take(&mut current));
             size = 0;
         }
