@@ -10,14 +10,16 @@
 //! * Per [`Profiles`], a bind step (`bind`) checks the columns and resolves strings to
 //!   dictionary codes, bitsets and ranks, so no string is touched in the loop. Profiles
 //!   that fail the check are evaluated by the interpreter (same results).
-//! * `sample` is computed in Rust once per morsel into a bitset (`run`).
+//! * `sample` is computed in Rust once per morsel into a bitset (`run`), and so is, for
+//!   each `set<string>` field tested with `contains "constant"`, a word per row of the
+//!   constants its set holds (`Bound::set_members`).
 //! * Top-level aggregates over the same event type and window share one pass over the
 //!   profile's events (`codegen::fuse`), within a chunk.
 //!
 //! Compiled natively: every expression a checked program's tags and segments contain.
 //! Two operations call back into Rust per evaluation: `contains` whose part is not a
-//! constant (a substring test on the two codes' strings) and set membership (a scan of
-//! the row's codes). What [`JitError::Unsupported`] reports is what the checker never
+//! constant (a substring test on the two codes' strings) and membership in a set that
+//! is not a profile field (a scan of the set's codes). What [`JitError::Unsupported`] reports is what the checker never
 //! produces (constant sets, comparisons of sets, mixed-type arithmetic); it is kept so
 //! that a future construct falls back instead of miscompiling.
 
