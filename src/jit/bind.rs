@@ -171,15 +171,17 @@ fn running_bits<const N: usize>(elements: &[u32], strings: &[i64], running: &mut
     for (p, &s) in padded.iter_mut().zip(strings) {
         *p = s;
     }
-    let mut acc = 0u64;
-    for (r, &code) in running.iter_mut().zip(elements) {
-        acc ^= element_bits(i64::from(code), &padded);
-        *r = acc;
-    }
+    xor_scan(elements, &padded, running);
 }
 
+/// [`running_bits`] for any number of strings, tested in a loop.
 #[inline(never)]
 fn running_bits_any(elements: &[u32], strings: &[i64], running: &mut [u64]) {
+    xor_scan(elements, strings, running);
+}
+
+#[inline(always)]
+fn xor_scan(elements: &[u32], strings: &[i64], running: &mut [u64]) {
     let mut acc = 0u64;
     for (r, &code) in running.iter_mut().zip(elements) {
         acc ^= element_bits(i64::from(code), strings);

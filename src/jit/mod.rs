@@ -203,8 +203,9 @@ impl Compiled {
     /// interpreter): their columns must match the schema in type and length. Also
     /// checks what evaluation assumes without checking, at the cost of a pass over every
     /// event and set element: that each profile's events are in time order
-    /// ([`EventTable::at`](crate::data::EventTable::at)) and each set's codes ascending
-    /// without repeats ([`ColumnValues::StrSet`](crate::data::ColumnValues::StrSet)).
+    /// ([`EventTable::at`](crate::data::EventTable::at)) and each profile set field's
+    /// codes ascending without repeats
+    /// ([`ColumnValues::StrSet`](crate::data::ColumnValues::StrSet)).
     pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
         self.bind(profiles)?;
         for (field, column) in self.program.schema.fields.iter().zip(&profiles.columns) {

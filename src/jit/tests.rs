@@ -794,17 +794,21 @@ fn set_membership_words_agree_with_the_interpreter_across_morsels() {
     }
 }
 
+/// The rules of `source`, compiled, and `rows` loaded, which pass `check_profiles`.
+fn checked(source: &str, rows: &[serde_json::Value]) -> (Compiled, Profiles) {
+    let rules = RuleSet::from_source("check.corral", source).unwrap();
+    let native = Compiled::compile(rules.program()).unwrap();
+    let data = rules.profiles_from_json(rows.iter()).unwrap();
+    native.check_profiles(&data).unwrap();
+    (native, data)
+}
+
 #[test]
 fn profiles_with_repeats_in_a_set_fail_the_check() {
-    let rules = RuleSet::from_source(
-        "repeats.corral",
+    let (native, mut data) = checked(
         "profile { id: string, tags: set<string> }\ntag a = tags contains \"a\"\n",
-    )
-    .unwrap();
-    let native = Compiled::compile(rules.program()).unwrap();
-    let rows = [json!({"id": "p", "tags": ["a", "b"]})];
-    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
-    native.check_profiles(&data).unwrap();
+        &[json!({"id": "p", "tags": ["a", "b"]})],
+    );
     // `id` is the profiles' key, not a column.
     let crate::data::ColumnValues::StrSet { codes, .. } = &mut data.columns[0].values else {
         panic!("not a set column");
@@ -1049,20 +1053,15 @@ fn aggregates_read_off_the_latest_event_agree_with_the_interpreter() {
 
 #[test]
 fn profiles_with_events_out_of_time_order_fail_the_check() {
-    let rules = RuleSet::from_source(
-        "order.corral",
+    let (native, mut data) = checked(
         "profile { id: string }\nevent pay {}\ntag e = exists(pay within 7d)\n",
-    )
-    .unwrap();
-    let native = Compiled::compile(rules.program()).unwrap();
-    let rows = [
-        json!({"id": "a", "events": [{"type": "pay", "at": "2026-11-01T00:00:00Z"}]}),
-        json!({"id": "b", "events": [{"type": "pay", "at": "2026-11-02T00:00:00Z"},
-                                     {"type": "pay", "at": "2026-11-02T00:00:00Z"},
-                                     {"type": "pay", "at": "2026-11-03T00:00:00Z"}]}),
-    ];
-    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
-    native.check_profiles(&data).unwrap();
+        &[
+            json!({"id": "a", "events": [{"type": "pay", "at": "2026-11-01T00:00:00Z"}]}),
+            json!({"id": "b", "events": [{"type": "pay", "at": "2026-11-02T00:00:00Z"},
+                                         {"type": "pay", "at": "2026-11-02T00:00:00Z"},
+                                         {"type": "pay", "at": "2026-11-03T00:00:00Z"}]}),
+        ],
+    );
     // Descending across two profiles is in order; within one it is not.
     data.events[0].at[0] = i64::MAX;
     native.check_profiles(&data).unwrap();
