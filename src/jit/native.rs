@@ -6,7 +6,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::ir::{Program, RuleRef};
 
@@ -23,9 +23,9 @@ type WordsFn = extern "C" fn(*const usize, i64, i64);
 /// The module and its functions.
 ///
 /// INVARIANT: `funcs` are the finalized morsel functions of `module` (one per chunk,
-/// none before finalization) and `words` its finalized word function (null before
-/// finalization, and when no rule is bool logic over bitmaps); they are only called while `module` is alive,
-/// and `module` is freed only in `drop`.
+/// none before finalization), `words` and `late_words` its finalized word functions
+/// (null before finalization, and when it has no rules); they are only called while
+/// `module` is alive, and `module` is freed only in `drop`.
 pub(crate) struct Native {
     module: Option<JITModule>,
     /// One morsel function per chunk of rules, called in order.
@@ -34,7 +34,8 @@ pub(crate) struct Native {
     /// run its morsel function has nothing to do.
     word_only: Vec<bool>,
     words: *const u8,
-    /// By table index: the word function writes every word of this result bitset.
+    late_words: *const u8,
+    /// By table index: a word function writes every word of this result bitset.
     writes_whole: Vec<bool>,
 }
 
@@ -110,6 +111,7 @@ impl Native {
             funcs: Vec::new(),
             word_only: Vec::new(),
             words: std::ptr::null(),
+            late_words: std::ptr::null(),
             writes_whole: Vec::new(),
         };
         let Some(module) = native.module.as_mut() else {
@@ -121,18 +123,33 @@ impl Native {
         let mut fbc = FunctionBuilderContext::new();
 
         let bitwise = codegen::words::bitwise_rules(program, order);
-        let bitwise_set: HashSet<RuleRef> = bitwise.iter().copied().collect();
+        let early: HashSet<RuleRef> = bitwise.iter().copied().collect();
+        let cut = codegen::chunk::chunks(program, order, codegen::chunk::CHUNK_NODES);
+        let late = codegen::late::late_rules(program, &cut, &early);
+        let bitwise_set: HashSet<RuleRef> = early.iter().chain(&late.rules).copied().collect();
         let mut earlier: HashSet<RuleRef> = HashSet::new();
         let mut chunks = Vec::new();
-        for (i, chunk) in codegen::chunk::chunks(program, order, codegen::chunk::CHUNK_NODES)
-            .iter()
-            .enumerate()
-        {
+        for (i, chunk) in cut.iter().enumerate() {
+            let leaves: Vec<_> = late
+                .leaves
+                .iter()
+                .enumerate()
+                .filter(|&(_, &(_, c))| c == i)
+                .map(|(k, &(leaf, _))| (leaf, k as u32))
+                .collect();
             for _ in 0..5 {
                 ctx.func.signature.params.push(AbiParam::new(types::I64));
             }
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            codegen::build(program, chunk, &bitwise_set, &earlier, plan, &mut b)?;
+            codegen::build(
+                program,
+                chunk,
+                &bitwise_set,
+                &leaves,
+                &earlier,
+                plan,
+                &mut b,
+            )?;
             b.finalize(frontend);
             let id = module
                 .declare_function(
@@ -148,19 +165,20 @@ impl Native {
             chunks.push(id);
             native
                 .word_only
-                .push(chunk.iter().all(|r| bitwise_set.contains(r)));
+                .push(leaves.is_empty() && chunk.iter().all(|r| bitwise_set.contains(r)));
             earlier.extend(chunk.iter().copied());
         }
 
-        let words = if bitwise.is_empty() {
-            None
-        } else {
+        let mut word_fn = |name: &str, rules: &[RuleRef], late: Option<&HashMap<_, u32>>| {
+            if rules.is_empty() {
+                return Ok(None);
+            }
             for _ in 0..3 {
                 ctx.func.signature.params.push(AbiParam::new(types::I64));
             }
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            codegen::words::build(program, &bitwise, plan, &mut b);
-            for rule in &bitwise {
+            codegen::words::build(program, rules, late, plan, &mut b);
+            for rule in rules {
                 let i = match *rule {
                     RuleRef::Tag(t) => plan.slot(Slot::TagBits(t.0)),
                     RuleRef::Segment(s) => plan.slot(Slot::SegBits(s.0)),
@@ -172,14 +190,16 @@ impl Native {
             }
             b.finalize(frontend);
             let id = module
-                .declare_function("corral_words", Linkage::Local, &ctx.func.signature)
+                .declare_function(name, Linkage::Local, &ctx.func.signature)
                 .map_err(codegen_error)?;
             module
                 .define_function(id, &mut ctx)
                 .map_err(codegen_error)?;
             module.clear_context(&mut ctx);
-            Some(id)
+            Ok::<_, JitError>(Some(id))
         };
+        let words = word_fn("corral_words", &bitwise, None)?;
+        let late_words = word_fn("corral_late_words", &late.rules, Some(&late.leaf_of))?;
 
         module.finalize_definitions().map_err(codegen_error)?;
         native.funcs = chunks
@@ -189,12 +209,15 @@ impl Native {
         if let Some(id) = words {
             native.words = module.get_finalized_function(id);
         }
+        if let Some(id) = late_words {
+            native.late_words = module.get_finalized_function(id);
+        }
         Ok(native)
     }
 
-    /// Whether the word function exists, so a word-aligned morsel can use it.
+    /// Whether a word function exists, so a word-aligned morsel can use it.
     pub(crate) fn has_words(&self) -> bool {
-        !self.words.is_null()
+        !self.words.is_null() || !self.late_words.is_null()
     }
 
     /// Whether [`Native::call`] on a morsel starting at row `start` runs the word
@@ -228,7 +251,7 @@ impl Native {
             return;
         }
         let by_words = self.uses_words(start);
-        if by_words {
+        if by_words && !self.words.is_null() {
             // SAFETY: `words` is the finalized function with signature `WordsFn`, kept
             // alive by `self.module`. Words `start / 64 ..` of `(end - start)`
             // rows' worth are within the bound bitmaps (they cover every row, and a
@@ -255,6 +278,29 @@ impl Native {
                 i64::from(by_words),
             );
         }
+    }
+}
+
+impl Native {
+    /// Runs the late word function over rows `start..end`, after [`Native::call`]
+    /// when [`Native::uses_words`]: it reads the bits of bool rules and leaves that the
+    /// runner has packed from the row functions' bytes.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Native::call`], with every `TagBits`, `SegBits` and `LeafBits` buffer
+    /// holding the morsel's bits, and `start` a multiple of 64.
+    pub(crate) unsafe fn call_late(&self, table: &[usize], start: usize, end: usize) {
+        if start >= end || self.late_words.is_null() || !start.is_multiple_of(64) {
+            return;
+        }
+        // SAFETY: `late_words` is the finalized function with signature `WordsFn`, kept
+        // alive by `self.module`. As for the early word function in `call`, the
+        // bitmaps' words from `start / 64` and the morsel's buffers cover the words it
+        // reads and writes.
+        let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(self.late_words) };
+        let words = (end - start).div_ceil(64);
+        w(table.as_ptr(), (start / 64) as i64, words as i64);
     }
 }
 

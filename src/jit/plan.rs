@@ -53,6 +53,11 @@ pub(crate) enum Slot {
     /// the row function writes it; the runner packs them into the bits.
     TagBytes(u32),
     SegBytes(u32),
+    /// Per morsel: a leaf of the late rules (`codegen::late`), as a byte per row
+    /// written by a row function, and the bits the runner packs them into for the
+    /// late word function; by index in the leaves.
+    LeafBytes(u32),
+    LeafBits(u32),
     /// Per morsel: for each event `offsets[start] + k` of a table, the number (`u16`)
     /// of the morsel's rows after its first that start there (`bind::row_starts`), so
     /// a walk over the morsel's events knows each event's row.
@@ -85,6 +90,8 @@ impl Slot {
                 | Slot::SegBits(_)
                 | Slot::TagBytes(_)
                 | Slot::SegBytes(_)
+                | Slot::LeafBytes(_)
+                | Slot::LeafBits(_)
                 | Slot::AccWords(_)
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)

@@ -204,7 +204,7 @@ pub(crate) fn run_morsel(
                 continue;
             }
             // Written for every row before it is read: sized only.
-            Slot::TagBytes(_) | Slot::SegBytes(_) | Slot::TagOk(_) => {
+            Slot::TagBytes(_) | Slot::SegBytes(_) | Slot::LeafBytes(_) | Slot::TagOk(_) => {
                 let bytes = &mut buffers.bytes[i];
                 if bytes.len() < rows.max(1) {
                     bytes.resize(rows.max(1), 0);
@@ -256,7 +256,16 @@ pub(crate) fn run_morsel(
     // whose shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
     for &(bytes, bits) in &compiled.packs {
-        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+        let leaf = matches!(slots.get(bytes), Some(Slot::LeafBytes(_)));
+        // Leaves are written, and read, only when the word functions run.
+        if by_words || !leaf {
+            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+        }
+    }
+    if by_words {
+        // SAFETY: the table is as above, and every bool rule's and leaf's bits were
+        // just packed (or written whole by the early word function).
+        unsafe { compiled.native.call_late(&buffers.table, start, end) };
     }
     clear_tails(&compiled.tails, buffers, rows);
 }
@@ -272,6 +281,7 @@ pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
             let bits = match *slot {
                 Slot::TagBytes(t) => Slot::TagBits(t),
                 Slot::SegBytes(s) => Slot::SegBits(s),
+                Slot::LeafBytes(k) => Slot::LeafBits(k),
                 _ => return None,
             };
             index(bits).map(|b| (i, b))

@@ -484,6 +484,77 @@ fn segments_after_the_tags_start_a_chunk_of_their_own() {
     assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
 }
 
+/// Rules of `source`, with the late rules (`codegen::late`) picked from its chunks.
+fn late_of(source: &str) -> (RuleSet, super::codegen::late::Late) {
+    let rules = RuleSet::from_source("late.corral", source).unwrap();
+    let program = rules.program();
+    let chunks = super::codegen::chunk::chunks(program, &program.order, 400);
+    let early = super::codegen::words::bitwise_rules(program, &program.order)
+        .into_iter()
+        .collect();
+    let late = super::codegen::late::late_rules(program, &chunks, &early);
+    (rules, late)
+}
+
+const LATE_RULES: &str = "profile { id: string, n: int, m: int, ok: bool, e: enum(A, B) }\n\
+     tag level = case { n > 5 => \"high\", n > 0 => \"low\" }\n\
+     tag reach = ok or m is present\n\
+     tag pair = n > 2 and m > 2\n\
+     tag either = reach or pair\n\
+     segment a_ok = ok and not pair, A\n\
+     segment a_low = level == \"low\" or a_ok, A\n\
+     segment b_reach = reach and not ok, B\n\
+     segment mixed = n > 1 and m > 1 and either\n";
+
+/// Logic bringing in at most one leaf not already written is late; the same test in
+/// two rules (`, A`) is one leaf; a late rule that a later chunk's row function reads
+/// is not late.
+#[test]
+fn late_rules_are_logic_over_few_new_leaves() {
+    let (rules, late) = late_of(LATE_RULES);
+    let program = rules.program();
+    let name = |r: &crate::ir::RuleRef| match *r {
+        crate::ir::RuleRef::Tag(t) => program.tag(t).name.to_string(),
+        crate::ir::RuleRef::Segment(s) => program.segment(s).name.to_string(),
+    };
+    let names: Vec<String> = late.rules.iter().map(name).collect();
+    // `pair` and `mixed` bring two new leaves each; `either` (no leaves) is read by
+    // `mixed`, computed by the segments' row function, so it is not late.
+    assert_eq!(names, ["reach", "a_ok", "a_low", "b_reach"]);
+    // `m is present`, `e == A` (twice), `level == "low"`, `e == B`.
+    assert_eq!(late.leaves.len(), 4, "{:?}", late.leaves);
+    assert_eq!(late.leaf_of.len(), 5, "{:?}", late.leaf_of);
+}
+
+/// Late rules agree with the interpreter in batches (word-aligned morsels, where the
+/// late word function runs), through the row evaluator at rows on and off word
+/// boundaries (where the row function computes them), and in counts.
+#[test]
+fn late_rules_agree_with_the_interpreter() {
+    let rows: Vec<serde_json::Value> = (0..300)
+        .map(|i: i64| {
+            let e = if i % 3 == 0 { "A" } else { "B" };
+            match i % 5 {
+                0 => json!({"id": format!("p{i}"), "e": e}),
+                1 => json!({"id": format!("p{i}"), "n": i % 9 - 2, "ok": i % 2 == 0}),
+                _ => json!({"id": format!("p{i}"), "n": i % 9 - 2, "m": i % 7 - 3, "ok": i % 4 == 0, "e": e}),
+            }
+        })
+        .collect();
+    let (native, data) = checked(LATE_RULES, &rows);
+    let program = native.program();
+    assert_batch_agrees(program, &native, &data, nows());
+    let interp = Interpreter::new(program);
+    let mut evaluator = native.rows(&data);
+    for row in [0, 1, 63, 64, 65, 128, 299] {
+        let v = evaluator.eval(row, 0).clone();
+        assert_same(program, &v, &interp.eval_profile(&data, row, 0), row, 0);
+    }
+    let counts = native.count(&data, 0, Some(1));
+    assert_eq!(counts, counts_by_key(program, &data, 0));
+    assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
+}
+
 #[test]
 fn rules_split_into_chunks_agree_with_the_interpreter() {
     use std::fmt::Write;

@@ -6,11 +6,9 @@
 //! `order`, so a rule reads the rules of earlier chunks from the morsel's result
 //! buffers, already written when its chunk's function runs.
 
-use std::collections::HashSet;
+use crate::ir::{ExprId, Program, RuleRef};
 
-use crate::ir::{ExprId, ExprKind, Program, RuleRef, Window};
-
-use super::fuse::children;
+use super::fuse::each_node;
 
 /// Expression nodes per chunk, roughly: a few dozen typical rules. Large enough that
 /// the per-function cost (prologue, hoisted table loads, the row loop) stays small
@@ -50,21 +48,7 @@ pub(crate) fn chunks(program: &Program, order: &[RuleRef], budget: usize) -> Vec
 /// Distinct expression nodes under `id`, aggregates' filters and windows included
 /// (a rule read counts as one node: its value is computed elsewhere).
 fn nodes(program: &Program, id: ExprId) -> usize {
-    let mut seen = HashSet::new();
-    let mut stack = vec![id];
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        match &program.expr(id).kind {
-            ExprKind::Aggregate(agg) => {
-                stack.extend(agg.filter);
-                if let Window::Within(w) | Window::Since(w) = agg.window {
-                    stack.push(w);
-                }
-            }
-            kind => children(kind, &mut |c| stack.push(c)),
-        }
-    }
-    seen.len()
+    let mut n = 0;
+    each_node(program, id, &mut |_, _| n += 1);
+    n
 }

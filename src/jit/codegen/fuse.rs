@@ -209,6 +209,29 @@ fn independent(program: &Program, id: ExprId) -> bool {
     ok
 }
 
+/// Calls `f` on every distinct node under `id`, `id` included, aggregates' filters and
+/// windows included.
+pub(crate) fn each_node(program: &Program, id: ExprId, f: &mut impl FnMut(ExprId, &ExprKind)) {
+    let mut seen = HashSet::new();
+    let mut stack = vec![id];
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let kind = &program.expr(id).kind;
+        f(id, kind);
+        match kind {
+            ExprKind::Aggregate(agg) => {
+                stack.extend(agg.filter);
+                if let Window::Within(w) | Window::Since(w) = agg.window {
+                    stack.push(w);
+                }
+            }
+            kind => children(kind, &mut |c| stack.push(c)),
+        }
+    }
+}
+
 /// The direct operands of an expression (an aggregate's are handled by callers).
 pub(crate) fn children(kind: &ExprKind, f: &mut impl FnMut(ExprId)) {
     match kind {

@@ -4,10 +4,11 @@
 //!
 //! `fn(table: *const usize, start: i64, end: i64, now: i64, skip: i64)`: `table` is
 //! the address table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs
-//! are indexed by `row - start`. With `skip` non-zero the rules that `words` computes
-//! are not written (the word function, run first, writes them); their values are
-//! still computed where other rules of the chunk read them. A rule of an earlier chunk
-//! is read from its result buffer.
+//! are indexed by `row - start`. With `skip` non-zero the rules that the word
+//! functions compute are not written (they write them: `words`, `late`), and the
+//! chunk's leaves of the late rules are; the rules' values are still computed where
+//! other rules of the chunk read them. A rule of an earlier chunk is read from its
+//! result buffer.
 //!
 //! Every value is a pair ([`V`]): the data (`i8` for bool, `f64` for float, `i64` for
 //! everything else — string codes, enum variants, times) and an `i8` validity flag.
@@ -20,6 +21,7 @@ pub(crate) mod chunk;
 mod columns;
 mod expr;
 mod fuse;
+pub(crate) mod late;
 mod latest;
 mod recent;
 pub(crate) mod words;
@@ -90,12 +92,15 @@ pub(crate) struct Gen<'a, 'b> {
 }
 
 /// Emits the body of the morsel function of the rules `order` (a chunk, in rule order)
-/// into `b` (whose signature is set). `bitwise` are the rules the word function
-/// (`words::build`) writes when `skip` is set; `earlier` the rules of earlier chunks.
+/// into `b` (whose signature is set). `bitwise` are the rules the word functions
+/// (`words::build`) write when `skip` is set, `leaves` the late rules' leaves this
+/// function then writes, by their index in `Slot::LeafBytes`; `earlier` the rules of
+/// earlier chunks.
 pub(crate) fn build(
     program: &Program,
     order: &[RuleRef],
     bitwise: &HashSet<RuleRef>,
+    leaves: &[(ExprId, u32)],
     earlier: &HashSet<RuleRef>,
     plan: &mut Plan,
     b: &mut FunctionBuilder<'_>,
@@ -148,8 +153,8 @@ pub(crate) fn build(
             g.fused_column.insert(id, k);
         }
     }
-    if bitwise.len() == order.len() {
-        // The word function writes every rule: no row loop at all.
+    if bitwise.len() == order.len() && leaves.is_empty() {
+        // The word functions write every rule: no row loop at all.
         g.b.ins().brif(skip, exit, &[], header, &[]);
     } else {
         g.b.ins().jump(header, &[]);
@@ -183,12 +188,29 @@ pub(crate) fn build(
             g.write(rule, ty, v, local);
         }
     }
-    // The word function's rules are written here only when it does not run. Their
-    // values are pure, so Cranelift computes them in this block unless another rule
-    // reads them.
+    // The word functions' rules are written here only when they do not run, and the
+    // leaves only when they do. Their values are pure, so Cranelift computes them in
+    // the block that writes them unless another rule reads them.
+    let mut truths = Vec::with_capacity(leaves.len());
+    for &(leaf, k) in leaves {
+        truths.push((g.test(leaf, None)?, k));
+    }
     let write_bitwise = g.b.create_block();
     let next_row = g.b.create_block();
-    g.b.ins().brif(skip, next_row, &[], write_bitwise, &[]);
+    if truths.is_empty() {
+        g.b.ins().brif(skip, next_row, &[], write_bitwise, &[]);
+    } else {
+        let write_leaves = g.b.create_block();
+        g.b.ins().brif(skip, write_leaves, &[], write_bitwise, &[]);
+        g.b.switch_to_block(write_leaves);
+        for (truth, k) in truths {
+            let base = g.addr(Slot::LeafBytes(k));
+            g.plan.slot(Slot::LeafBits(k));
+            let at = g.b.ins().iadd(base, local);
+            g.b.ins().store(Gen::out_flags(), truth, at, 0);
+        }
+        g.b.ins().jump(next_row, &[]);
+    }
     g.b.switch_to_block(write_bitwise);
     for &rule in &bitwise {
         let Some(&(xv, okv)) = g.rules.get(&rule) else {

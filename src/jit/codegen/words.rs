@@ -1,11 +1,13 @@
-//! Boolean logic 64 rows at a time: tags and segments built only from bool fields,
+//! Boolean logic 64 rows at a time. Tags and segments built only from bool fields,
 //! other such rules, `not`, `and`, `or` and bool constants are also compiled into a
-//! second function that computes them a word of result bits at a time, straight from
-//! the fields' value and validity bitmaps.
+//! word function that computes them a word of result bits at a time, straight from
+//! the fields' value and validity bitmaps, before the row functions run. The late
+//! rules (`late`) get a second word function, run after the row functions, that also
+//! reads the bits of every bool rule and of the leaves the row functions wrote.
 //!
 //! `fn(table: *const usize, first_word: i64, words: i64)`: word `first_word + w` of
 //! the profiles' bitmaps gives word `w` of the morsel's result bits, a few words per
-//! loop iteration. The morsel runner uses it when a morsel starts on a word boundary
+//! loop iteration. The morsel runner uses them when a morsel starts on a word boundary
 //! (every morsel of a batch does), and then tells the row function not to write these
 //! rules (`skip` in `super::build`). Bits past the morsel's last row are cleared by
 //! the runner.
@@ -64,10 +66,12 @@ const UNROLL_RULES: usize = 512;
 
 /// Emits the word function's body into `b` (whose signature is set): a loop over
 /// [`LANES`] words at a time (for at most [`UNROLL_RULES`] rules), then one over the
-/// words left.
+/// words left. For the late word function, `late` holds its leaves, by their index
+/// in `Slot::LeafBits`; `None` builds the early one.
 pub(crate) fn build(
     program: &Program,
     rules: &[RuleRef],
+    late: Option<&HashMap<ExprId, u32>>,
     plan: &mut Plan,
     b: &mut FunctionBuilder<'_>,
 ) {
@@ -85,6 +89,8 @@ pub(crate) fn build(
         b,
         table,
         global: zero,
+        local: zero,
+        late,
         rules: HashMap::new(),
     };
     let exit = g.b.create_block();
@@ -108,6 +114,11 @@ struct Words<'a, 'b> {
     table: ir::Value,
     /// Index of the current word in the profiles' bitmaps.
     global: ir::Value,
+    /// Index of the current word in the morsel's result bits.
+    local: ir::Value,
+    /// The late function's leaves (`None` in the early function).
+    late: Option<&'a HashMap<ExprId, u32>>,
+    /// The rules of this function computed so far (for the current words).
     rules: HashMap<RuleRef, Variable>,
 }
 
@@ -146,6 +157,7 @@ impl Words<'_, '_> {
             for (lane, known) in by_lane.iter_mut().enumerate() {
                 let at_w = self.b.ins().iadd_imm_s(w, lane as i64);
                 self.global = self.b.ins().iadd(first, at_w);
+                self.local = at_w;
                 self.rules = std::mem::take(known);
                 let word = self.word(expr);
                 let var = self.b.declare_var(types::I64);
@@ -170,9 +182,14 @@ impl Words<'_, '_> {
             .load(types::I64, Gen::flags(), self.table, (i * 8) as i32)
     }
 
+    /// The current word of a profile bitmap (`global`) or a morsel's bits.
     fn load_word(&mut self, slot: Slot) -> ir::Value {
+        let index = match slot {
+            Slot::FieldValid(_) | Slot::FieldValues(_) => self.global,
+            _ => self.local,
+        };
         let base = self.addr(slot);
-        let off = self.b.ins().imul_imm_s(self.global, 8);
+        let off = self.b.ins().imul_imm_s(index, 8);
         let at = self.b.ins().iadd(base, off);
         self.b.ins().load(types::I64, Gen::flags(), at, 0)
     }
@@ -186,6 +203,9 @@ impl Words<'_, '_> {
 
     fn word_on_stack(&mut self, id: ExprId) -> ir::Value {
         let program = self.program;
+        if let Some(&k) = self.late.and_then(|leaves| leaves.get(&id)) {
+            return self.load_word(Slot::LeafBits(k));
+        }
         match &program.expr(id).kind {
             ExprKind::Const(Value::Bool(true)) => self.b.ins().iconst(types::I64, -1),
             ExprKind::Field(f) => {
@@ -217,11 +237,14 @@ impl Words<'_, '_> {
         }
     }
 
+    /// A rule of this function, or (in the late one) the bits another wrote.
     fn rule(&mut self, rule: RuleRef) -> ir::Value {
-        match self.rules.get(&rule) {
-            Some(&var) => self.b.use_var(var),
-            // Unreachable: `bitwise_rules` only takes rules whose references come first.
-            None => self.b.ins().iconst(types::I64, 0),
+        match (self.rules.get(&rule), rule) {
+            (Some(&var), _) => self.b.use_var(var),
+            // The early function's rules only read rules it computes before them.
+            _ if self.late.is_none() => self.b.ins().iconst(types::I64, 0),
+            (None, RuleRef::Tag(t)) => self.load_word(Slot::TagBits(t.0)),
+            (None, RuleRef::Segment(s)) => self.load_word(Slot::SegBits(s.0)),
         }
     }
 }
