@@ -79,6 +79,22 @@ pub(crate) enum Slot {
 }
 
 impl Slot {
+    /// The size of a row's entry in a per-morsel buffer with one entry per row. The
+    /// runner biases such an address by the morsel's first row, so that the generated
+    /// code indexes it by the profile's row, as it does the profiles' columns: one
+    /// index live across the row function instead of two.
+    pub(crate) fn row_entry_bytes(self) -> Option<usize> {
+        match self {
+            Slot::TagBytes(_)
+            | Slot::SegBytes(_)
+            | Slot::LeafBytes(_)
+            | Slot::TagOk(_)
+            | Slot::AccBytes(_) => Some(1),
+            Slot::TagVals(_) | Slot::AccWords(_) | Slot::SetMembers(_) => Some(8),
+            _ => None,
+        }
+    }
+
     /// Filled by the morsel runner rather than the bind step.
     pub(crate) fn per_morsel(self) -> bool {
         matches!(

@@ -244,10 +244,20 @@ pub(crate) fn run_morsel(
             buffers.table[i] = bytes.as_mut_ptr() as usize;
         }
     }
+    for &i in &compiled.morsel_slots {
+        if let (Some(size), Some(entry)) = (
+            slots.get(i).and_then(|s| s.row_entry_bytes()),
+            buffers.table.get_mut(i),
+        ) {
+            *entry = entry.wrapping_sub(start * size);
+        }
+    }
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
     // this call) with every per-morsel buffer slot pointing at a buffer of `rows`
-    // entries (words for values and bits, bytes for validity and bool bytes) that
-    // nothing else touches during the call, zeroed unless the word function runs and
+    // entries (words for values and bits, bytes for validity and bool bytes; the
+    // address biased back by `start` entries where `Slot::row_entry_bytes`, as the
+    // code indexes those by row, `start..end`) that nothing else touches during the
+    // call, zeroed unless the word function runs and
     // writes it whole or the row function writes every row before reading it (bool
     // bytes, valued tags' values and validity); a `SetMembers` slot holds one word per
     // row (`Bound::set_members`); an `EventStarts` slot holds one `u16`

@@ -114,9 +114,9 @@ impl<'x> Gen<'_, '_> {
 
     /// The value of `column` for the current row.
     fn column_value(&mut self, column: &Column<'_>) -> V {
-        let local = self.b.ins().isub(self.row, self.start);
+        let row = self.row;
         for f in &column.fields {
-            let x = self.acc_load(f, local);
+            let x = self.acc_load(f, row);
             self.b.def_var(f.var, x);
         }
         self.agg_finish(&column.state)
@@ -158,19 +158,19 @@ impl<'x> Gen<'_, '_> {
             .collect()
     }
 
-    /// The address of row `local`'s entry in `field`'s buffer.
-    fn acc_addr(&mut self, field: &Field, local: ir::Value) -> ir::Value {
+    /// The address of `row`'s entry in `field`'s buffer (see `Slot::row_entry_bytes`).
+    fn acc_addr(&mut self, field: &Field, row: ir::Value) -> ir::Value {
         let base = self.b.ins().load(
             types::I64,
             Self::flags(),
             self.table,
             (field.slot * 8) as i32,
         );
-        self.elem(base, local, i64::from(field.ty.bytes()))
+        self.elem(base, row, i64::from(field.ty.bytes()))
     }
 
-    fn acc_load(&mut self, field: &Field, local: ir::Value) -> ir::Value {
-        let at = self.acc_addr(field, local);
+    fn acc_load(&mut self, field: &Field, row: ir::Value) -> ir::Value {
+        let at = self.acc_addr(field, row);
         let x = self.b.ins().load(field.ty, Self::out_flags(), at, 0);
         if field.negated {
             self.b.ins().bxor_imm_s(x, 1)
@@ -249,29 +249,29 @@ impl<'x> Gen<'_, '_> {
                 let done = self.b.create_block();
                 self.b.ins().brif(inside, fold, &[], done, &[]);
                 self.b.switch_to_block(fold);
-                self.fold_event(&columns, i, at, local, &inwin)?;
+                self.fold_event(&columns, i, at, owner, &inwin)?;
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
             }
-            None => self.fold_event(&columns, i, at, local, &inwin)?,
+            None => self.fold_event(&columns, i, at, owner, &inwin)?,
         }
         self.row = outer;
         self.end_loop(events);
         Ok(())
     }
 
-    /// Folds event `i` of the current row (`local`) into each of `columns`.
+    /// Folds event `i` of `row` into each of `columns`.
     fn fold_event(
         &mut self,
         columns: &[&Column<'_>],
         i: ir::Value,
         at: ir::Value,
-        local: ir::Value,
+        row: ir::Value,
         inwin: &[ir::Value],
     ) -> Result<(), JitError> {
         for column in columns {
             for f in &column.fields {
-                let x = self.acc_load(f, local);
+                let x = self.acc_load(f, row);
                 self.b.def_var(f.var, x);
             }
             self.agg_step(&column.state, i, at, inwin[column.window])?;
@@ -282,7 +282,7 @@ impl<'x> Gen<'_, '_> {
                 } else {
                     x
                 };
-                let at = self.acc_addr(f, local);
+                let at = self.acc_addr(f, row);
                 self.b.ins().store(Self::out_flags(), x, at, 0);
             }
         }

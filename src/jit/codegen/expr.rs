@@ -232,7 +232,7 @@ impl Gen<'_, '_> {
         self.present(x)
     }
 
-    /// The row's index within the morsel (outputs and samples are indexed by it).
+    /// The row's index within the morsel (bits of a morsel are indexed by it).
     fn local_row(&mut self) -> ir::Value {
         self.b.ins().isub(self.row, self.start)
     }
@@ -502,8 +502,7 @@ impl Gen<'_, '_> {
             .b
             .ins()
             .load(types::I64, Self::flags(), self.table, (slot * 8) as i32);
-        let local = self.local_row();
-        let word = self.load(types::I64, words, local);
+        let word = self.load(types::I64, words, self.row);
         let shifted = self.b.ins().ushr_imm_s(word, i64::from(bit));
         let one = self.b.ins().band_imm_s(shifted, 1);
         let x = self.b.ins().ireduce(types::I8, one);

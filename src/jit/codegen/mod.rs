@@ -169,7 +169,6 @@ pub(crate) fn build(
 
     g.b.switch_to_block(body);
     g.row = row;
-    let local = g.b.ins().isub(row, start);
     for &rule in order {
         let (body_id, ty) = match rule {
             RuleRef::Tag(t) => {
@@ -185,7 +184,7 @@ pub(crate) fn build(
         g.b.def_var(okv, v.ok);
         g.rules.insert(rule, (xv, okv));
         if !bitwise.contains(&rule) {
-            g.write(rule, ty, v, local);
+            g.write(rule, ty, v);
         }
     }
     // The word functions' rules are written here only when they do not run, and the
@@ -206,7 +205,7 @@ pub(crate) fn build(
         for (truth, k) in truths {
             let base = g.addr(Slot::LeafBytes(k));
             g.plan.slot(Slot::LeafBits(k));
-            let at = g.b.ins().iadd(base, local);
+            let at = g.b.ins().iadd(base, row);
             g.b.ins().store(Gen::out_flags(), truth, at, 0);
         }
         g.b.ins().jump(next_row, &[]);
@@ -220,7 +219,7 @@ pub(crate) fn build(
             x: g.b.use_var(xv),
             ok: g.b.use_var(okv),
         };
-        g.write(rule, Type::Bool, v, local);
+        g.write(rule, Type::Bool, v);
     }
     g.b.ins().jump(next_row, &[]);
     g.b.switch_to_block(next_row);
@@ -306,9 +305,10 @@ impl Gen<'_, '_> {
     }
 
     /// `rule`'s value for the current row, written by an earlier chunk's function.
-    /// Nothing writes that buffer during this call, so the loads are pure.
+    /// Nothing writes that buffer during this call, so the loads are pure. Bits are
+    /// indexed by the row's place in the morsel, the rest by row (`Slot::row_entry_bytes`).
     pub(crate) fn written(&mut self, rule: RuleRef) -> V {
-        let local = self.b.ins().isub(self.row, self.start);
+        let row = self.row;
         let ty = match rule {
             RuleRef::Segment(_) => Type::Bool,
             RuleRef::Tag(t) => self.program.tag(t).ty,
@@ -317,47 +317,50 @@ impl Gen<'_, '_> {
             let (bits, bytes) = bool_slots(rule);
             if self.bitwise_rules.contains(&rule) {
                 let base = self.addr(bits);
+                let local = self.b.ins().isub(row, self.start);
                 let x = self.bit(base, local);
                 return self.present(x);
             }
             let base = self.addr(bytes);
-            let x = self.load(types::I8, base, local);
+            let x = self.load(types::I8, base, row);
             return self.present(x);
         }
         let RuleRef::Tag(t) = rule else {
             return self.missing(ty);
         };
         let vals = self.addr(Slot::TagVals(t.0));
-        let x = self.load(clif_type(ty), vals, local);
+        let x = self.load(clif_type(ty), vals, row);
         let oks = self.addr(Slot::TagOk(t.0));
-        let ok = self.load(types::I8, oks, local);
+        let ok = self.load(types::I8, oks, row);
         V { x, ok }
     }
 
-    /// Writes `rule`'s value for row `local`: a bool rule of the word function as a
-    /// bit (its buffer starts zeroed), any other bool rule as a byte (the runner packs
+    /// Writes `rule`'s value for the current row: a bool rule of the word functions as
+    /// a bit (its buffer starts zeroed), any other bool rule as a byte (the runner packs
     /// the bytes into its bits: a plain store here, not a read-modify-write per row).
-    fn write(&mut self, rule: RuleRef, ty: Type, v: V, local: ir::Value) {
+    fn write(&mut self, rule: RuleRef, ty: Type, v: V) {
+        let row = self.row;
         match (rule, ty) {
             (RuleRef::Segment(_), _) | (RuleRef::Tag(_), Type::Bool) => {
                 let (bits, bytes) = bool_slots(rule);
                 if self.bitwise_rules.contains(&rule) {
                     let base = self.addr(bits);
+                    let local = self.b.ins().isub(row, self.start);
                     self.set_bit(base, local, v.x);
                 } else {
                     // The bits are the result: they must have a slot of their own.
                     self.plan.slot(bits);
                     let base = self.addr(bytes);
-                    let at = self.b.ins().iadd(base, local);
+                    let at = self.b.ins().iadd(base, row);
                     self.b.ins().store(Self::out_flags(), v.x, at, 0);
                 }
             }
             (RuleRef::Tag(t), _) => {
                 let vals = self.addr(Slot::TagVals(t.0));
-                let at = self.elem(vals, local, 8);
+                let at = self.elem(vals, row, 8);
                 self.b.ins().store(Self::out_flags(), v.x, at, 0);
                 let oks = self.addr(Slot::TagOk(t.0));
-                let at = self.b.ins().iadd(oks, local);
+                let at = self.b.ins().iadd(oks, row);
                 self.b.ins().store(Self::out_flags(), v.ok, at, 0);
             }
         }
