@@ -263,9 +263,18 @@ impl Plan {
         (Slot::WindowLo(k), Slot::WindowSpan(k))
     }
 
+    /// The slot of the bits of `sample(fraction, salt)`, one per distinct sample: the
+    /// runner hashes every profile's id for each.
     pub(crate) fn sample(&mut self, fraction: f64, salt: &Arc<str>) -> u32 {
-        self.samples.push((fraction, salt.clone()));
-        self.slot(Slot::Sample((self.samples.len() - 1) as u32))
+        let same = |(f, s): &(f64, Arc<str>)| f.to_bits() == fraction.to_bits() && s == salt;
+        let k = match self.samples.iter().position(same) {
+            Some(k) => k,
+            None => {
+                self.samples.push((fraction, salt.clone()));
+                self.samples.len() - 1
+            }
+        };
+        self.slot(Slot::Sample(k as u32))
     }
 }
 

@@ -555,6 +555,23 @@ fn late_rules_agree_with_the_interpreter() {
     assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
 }
 
+/// The same sample in two rules (and in a late rule's leaf) is hashed once a morsel.
+#[test]
+fn a_sample_used_twice_is_one_sample() {
+    let rows: Vec<serde_json::Value> = (0..200)
+        .map(|i| json!({"id": format!("p{i}"), "ok": i % 3 == 0}))
+        .collect();
+    let (native, data) = checked(
+        "profile { id: string, ok: bool }\n\
+         tag picked = sample(30%, \"s\")\n\
+         segment both = ok and sample(30%, \"s\")\n\
+         segment other = sample(30%, \"t\") or sample(20%, \"s\")\n",
+        &rows,
+    );
+    assert_eq!(native.plan.samples.len(), 3, "{:?}", native.plan.samples);
+    assert_batch_agrees(native.program(), &native, &data, nows());
+}
+
 #[test]
 fn rules_split_into_chunks_agree_with_the_interpreter() {
     use std::fmt::Write;
