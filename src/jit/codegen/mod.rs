@@ -89,6 +89,9 @@ pub(crate) struct Gen<'a, 'b> {
     bitwise_rules: &'a HashSet<RuleRef>,
     /// Each rule's value for the current row, once computed.
     pub(crate) rules: std::collections::HashMap<RuleRef, (Variable, Variable)>,
+    /// Emitting blocks laid out apart (rarely run): their table loads are their own
+    /// (see [`Gen::addr`]).
+    pub(crate) cold: bool,
 }
 
 /// Emits the body of the morsel function of the rules `order` (a chunk, in rule order)
@@ -137,6 +140,7 @@ pub(crate) fn build(
         fused_column: std::collections::HashMap::new(),
         row_groups: Vec::new(),
         row_group_of: std::collections::HashMap::new(),
+        cold: false,
     };
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
     let (recent, groups) = recent::split(program, fuse::groups(program, order));
@@ -255,12 +259,20 @@ impl Gen<'_, '_> {
         MemFlagsData::trusted()
     }
 
-    /// The address in table slot `slot`.
+    /// The address in table slot `slot`. In blocks laid out apart (`cold`) the load
+    /// is not merged with the same load elsewhere: merged, Cranelift computes it where
+    /// both paths start, before the branch, and keeps it live (spilled) on the common
+    /// path for the rare one.
     pub(crate) fn addr(&mut self, slot: Slot) -> ir::Value {
         let i = self.plan.slot(slot);
+        let flags = if self.cold {
+            MemFlagsData::trusted()
+        } else {
+            Self::flags()
+        };
         self.b
             .ins()
-            .load(types::I64, Self::flags(), self.table, (i * 8) as i32)
+            .load(types::I64, flags, self.table, (i * 8) as i32)
     }
 
     /// `base[index]` for elements of `size` bytes.

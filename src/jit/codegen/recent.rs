@@ -112,13 +112,20 @@ impl<'x> Gen<'_, '_> {
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(all);
+        self.cold = true;
         let within = self.b.ins().icmp(IntCC::UnsignedLessThan, i, stop);
         self.b.ins().brif(within, more, &[], join, &[]);
         self.b.switch_to_block(more);
+        // The loop's own window ranges and table loads (`Gen::cold`).
+        let mut cold_bounds = Vec::with_capacity(windows.len());
+        for window in &windows {
+            cold_bounds.push(self.bounds(*window, None)?);
+        }
         let at = self.load(types::I64, at_base, i);
-        self.fold_recent(&states, &bounds, i, at, None)?;
+        self.fold_recent(&states, &cold_bounds, i, at, None)?;
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(all, &[next.into()]);
+        self.cold = false;
 
         self.b.switch_to_block(join);
         let mut values = Vec::new();
