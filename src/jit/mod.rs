@@ -66,12 +66,17 @@ pub struct Compiled {
     plan: plan::Plan,
     /// Where each tag's and segment's result is written.
     outputs: Vec<run::Output>,
-    /// The bool results the row function writes as bytes (`run::packs`), and by
-    /// table index, whether packing writes the buffer whole.
+    /// The bool results the row function writes as bytes (`run::packs`), the late
+    /// rules' leaves it writes as bytes (packed only when the word functions run), and
+    /// by table index, whether packing writes the buffer whole.
     packs: Vec<(usize, usize)>,
+    leaf_packs: Vec<(usize, usize)>,
     packed: Vec<bool>,
     /// `run::morsel_slots`: the runner's buffers, and the result bits it trims.
     morsel_slots: Vec<usize>,
+    /// The per-morsel buffers with an entry per row, and the entry's size: their
+    /// addresses are biased by the morsel's first row (`Slot::row_entry_bytes`).
+    by_row: Vec<(usize, usize)>,
     tails: Vec<usize>,
     native: native::Native,
 }
@@ -92,19 +97,27 @@ impl Compiled {
         let mut plan = plan::Plan::default();
         let native = native::Native::build(&program, &order, &mut plan)?;
         let outputs = run::outputs(&program, &plan.slots);
-        let packs = run::packs(&plan.slots);
+        let (leaf_packs, packs): (Vec<_>, Vec<_>) = run::packs(&plan.slots)
+            .into_iter()
+            .partition(|&(bytes, _)| matches!(plan.slots[bytes], plan::Slot::LeafBytes(_)));
         let mut packed = vec![false; plan.slots.len()];
-        for &(_, bits) in &packs {
+        for &(_, bits) in packs.iter().chain(&leaf_packs) {
             packed[bits] = true;
         }
         let (morsel_slots, tails) = run::morsel_slots(&plan.slots, &packed);
+        let by_row = morsel_slots
+            .iter()
+            .filter_map(|&i| Some((i, plan.slots[i].row_entry_bytes()?)))
+            .collect();
         Ok(Compiled {
             program,
             plan,
             outputs,
             packs,
+            leaf_packs,
             packed,
             morsel_slots,
+            by_row,
             tails,
             native,
         })

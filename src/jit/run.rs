@@ -244,11 +244,8 @@ pub(crate) fn run_morsel(
             buffers.table[i] = bytes.as_mut_ptr() as usize;
         }
     }
-    for &i in &compiled.morsel_slots {
-        if let (Some(size), Some(entry)) = (
-            slots.get(i).and_then(|s| s.row_entry_bytes()),
-            buffers.table.get_mut(i),
-        ) {
+    for &(i, size) in &compiled.by_row {
+        if let Some(entry) = buffers.table.get_mut(i) {
             *entry = entry.wrapping_sub(start * size);
         }
     }
@@ -266,13 +263,13 @@ pub(crate) fn run_morsel(
     // whose shape `bind` checked.
     unsafe { compiled.native.call(&buffers.table, start, end, now) };
     for &(bytes, bits) in &compiled.packs {
-        let leaf = matches!(slots.get(bytes), Some(Slot::LeafBytes(_)));
-        // Leaves are written, and read, only when the word functions run.
-        if by_words || !leaf {
-            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
-        }
+        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
     }
     if by_words {
+        // Leaves are written, and read, only when the word functions run.
+        for &(bytes, bits) in &compiled.leaf_packs {
+            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+        }
         // SAFETY: the table is as above, and every bool rule's and leaf's bits were
         // just packed (or written whole by the early word function).
         unsafe { compiled.native.call_late(&buffers.table, start, end) };
