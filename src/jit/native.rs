@@ -23,9 +23,9 @@ type WordsFn = extern "C" fn(*const usize, i64, i64);
 /// The module and its functions.
 ///
 /// INVARIANT: `funcs` are the finalized morsel functions of `module` (one per chunk,
-/// none before finalization), `words` and `late_words` its finalized word functions
-/// (null before finalization, and when it has no rules); they are only called while
-/// `module` is alive, and `module` is freed only in `drop`.
+/// none before finalization), `words` its finalized early word function (null before
+/// finalization, and when it has no rules) and `late_words` its late ones; they are
+/// only called while `module` is alive, and `module` is freed only in `drop`.
 pub(crate) struct Native {
     module: Option<JITModule>,
     /// One morsel function per chunk of rules, called in order.
@@ -34,7 +34,9 @@ pub(crate) struct Native {
     /// run its morsel function has nothing to do.
     word_only: Vec<bool>,
     words: *const u8,
-    late_words: *const u8,
+    /// The late word functions, each for up to [`LATE_RULES_PER_FN`] late rules, called
+    /// in order (a later one reads an earlier one's rules from their bits).
+    pub(crate) late_words: Vec<*const u8>,
     /// By table index: a word function writes every word of this result bitset.
     writes_whole: Vec<bool>,
 }
@@ -56,6 +58,11 @@ impl Drop for Native {
         }
     }
 }
+
+/// Late rules per late word function: one function for hundreds of rules would take
+/// the register allocator far longer than several (its work grows faster than
+/// linearly with a function's size).
+const LATE_RULES_PER_FN: usize = 64;
 
 /// Rule sets of more rules than this are register-allocated in a single pass.
 const SINGLE_PASS_RULES: usize = 5_000;
@@ -111,7 +118,7 @@ impl Native {
             funcs: Vec::new(),
             word_only: Vec::new(),
             words: std::ptr::null(),
-            late_words: std::ptr::null(),
+            late_words: Vec::new(),
             writes_whole: Vec::new(),
         };
         let Some(module) = native.module.as_mut() else {
@@ -199,7 +206,11 @@ impl Native {
             Ok::<_, JitError>(Some(id))
         };
         let words = word_fn("corral_words", &bitwise, None)?;
-        let late_words = word_fn("corral_late_words", &late.rules, Some(&late.leaf_of))?;
+        let mut late_words = Vec::new();
+        for (n, rules) in late.rules.chunks(LATE_RULES_PER_FN).enumerate() {
+            let name = format!("corral_late_words_{n}");
+            late_words.extend(word_fn(&name, rules, Some(&late.leaf_of))?);
+        }
 
         module.finalize_definitions().map_err(codegen_error)?;
         native.funcs = chunks
@@ -209,15 +220,16 @@ impl Native {
         if let Some(id) = words {
             native.words = module.get_finalized_function(id);
         }
-        if let Some(id) = late_words {
-            native.late_words = module.get_finalized_function(id);
-        }
+        native.late_words = late_words
+            .into_iter()
+            .map(|id| module.get_finalized_function(id))
+            .collect();
         Ok(native)
     }
 
     /// Whether a word function exists, so a word-aligned morsel can use it.
     pub(crate) fn has_words(&self) -> bool {
-        !self.words.is_null() || !self.late_words.is_null()
+        !self.words.is_null() || !self.late_words.is_empty()
     }
 
     /// Whether [`Native::call`] on a morsel starting at row `start` runs the word
@@ -282,25 +294,28 @@ impl Native {
 }
 
 impl Native {
-    /// Runs the late word function over rows `start..end`, after [`Native::call`]
-    /// when [`Native::uses_words`]: it reads the bits of bool rules and leaves that the
-    /// runner has packed from the row functions' bytes.
+    /// Runs the late word functions over rows `start..end`, after [`Native::call`]
+    /// when [`Native::uses_words`]: they read the bits of bool rules and leaves that
+    /// the runner has packed from the row functions' bytes.
     ///
     /// # Safety
     ///
     /// As for [`Native::call`], with every `TagBits`, `SegBits` and `LeafBits` buffer
     /// holding the morsel's bits, and `start` a multiple of 64.
     pub(crate) unsafe fn call_late(&self, table: &[usize], start: usize, end: usize) {
-        if start >= end || self.late_words.is_null() || !start.is_multiple_of(64) {
+        if start >= end || !start.is_multiple_of(64) {
             return;
         }
-        // SAFETY: `late_words` is the finalized function with signature `WordsFn`, kept
-        // alive by `self.module`. As for the early word function in `call`, the
-        // bitmaps' words from `start / 64` and the morsel's buffers cover the words it
-        // reads and writes.
-        let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(self.late_words) };
         let words = (end - start).div_ceil(64);
-        w(table.as_ptr(), (start / 64) as i64, words as i64);
+        for &func in &self.late_words {
+            // SAFETY: each of `late_words` is a finalized function with signature
+            // `WordsFn`, kept alive by `self.module`. As for the early word function in
+            // `call`, the bitmaps' words from `start / 64` and the morsel's buffers cover
+            // the words it reads and writes; an earlier late function has written the
+            // bits of the late rules this one reads.
+            let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(func) };
+            w(table.as_ptr(), (start / 64) as i64, words as i64);
+        }
     }
 }
 

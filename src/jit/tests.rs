@@ -555,6 +555,27 @@ fn late_rules_agree_with_the_interpreter() {
     assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
 }
 
+/// More late rules than one late word function takes: each reads the one before,
+/// across the functions' boundaries.
+#[test]
+fn late_rules_over_several_word_functions_agree_with_the_interpreter() {
+    use std::fmt::Write;
+    let mut source = String::from("profile { id: string, a: bool, n: int }\nsegment s0 = a\n");
+    for k in 1..150 {
+        writeln!(source, "segment s{k} = s{} and n > {}", k - 1, k % 3).unwrap();
+    }
+    let rows: Vec<serde_json::Value> = (0..300)
+        .map(|i| match i % 4 {
+            0 => json!({"id": format!("p{i}"), "n": i % 9}),
+            1 => json!({"id": format!("p{i}"), "a": true}),
+            _ => json!({"id": format!("p{i}"), "a": i % 3 == 0, "n": i % 8}),
+        })
+        .collect();
+    let (native, data) = checked(&source, &rows);
+    assert!(native.native.late_words.len() >= 3);
+    assert_batch_agrees(native.program(), &native, &data, nows());
+}
+
 /// The same sample in two rules (and in a late rule's leaf) is hashed once a morsel.
 #[test]
 fn a_sample_used_twice_is_one_sample() {
