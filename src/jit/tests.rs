@@ -576,6 +576,37 @@ fn late_rules_over_several_word_functions_agree_with_the_interpreter() {
     assert_batch_agrees(native.program(), &native, &data, nows());
 }
 
+/// A row rule reading a late rule of its own chunk evaluates it in line, and with it
+/// the late rule of an earlier chunk that it reads, which then may not be late.
+/// (`t4 = s1` puts `s1` in the tags' chunk; `s2 = s0` is no logic: a row rule.)
+#[test]
+fn a_late_rule_read_in_line_by_a_row_rule_is_not_late() {
+    let source = "profile { id: string, f: bool, n: int }\n\
+         tag t1 = f and n > 1\n\
+         tag t4 = s1\n\
+         segment s0 = t1 and s1\n\
+         segment s1 = case { n > 2 => t1, else => false } and f\n\
+         segment s2 = s0\n";
+    let (rules, late) = late_of(source);
+    let program = rules.program();
+    let names: Vec<&str> = late
+        .rules
+        .iter()
+        .map(|r| match *r {
+            crate::ir::RuleRef::Tag(t) => &*program.tag(t).name,
+            crate::ir::RuleRef::Segment(s) => &*program.segment(s).name,
+        })
+        .collect();
+    assert_eq!(names, ["s0"]);
+    let rows: Vec<serde_json::Value> = (0..200)
+        .map(|i| json!({"id": format!("p{i}"), "f": i % 3 != 0, "n": i % 5}))
+        .collect();
+    let (native, data) = checked(source, &rows);
+    assert_batch_agrees(rules.program(), &native, &data, nows());
+    let counts = native.count(&data, 0, Some(1));
+    assert!(counts.segments.iter().all(|&n| n > 0), "{counts:?}");
+}
+
 /// The same sample in two rules (and in a late rule's leaf) is hashed once a morsel.
 #[test]
 fn a_sample_used_twice_is_one_sample() {

@@ -9,7 +9,8 @@
 //!
 //! A late rule is written after every row function has run, so no row function may
 //! read it from its result: a rule that a later chunk's row function reads (or a leaf
-//! does) is computed by the row function after all.
+//! does, or a rule of that chunk evaluated in line) is computed by the row function
+//! after all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -73,7 +74,8 @@ pub(crate) fn late_rules(
         }
     }
     // A row function reading a late rule of an earlier chunk would find nothing
-    // written yet: that rule is computed by its row function instead.
+    // written yet: that rule is computed by its row function instead. One of its own
+    // chunk it evaluates in line, reading what that rule's body reads in turn.
     loop {
         let mut drop = Vec::new();
         for (c, chunk) in chunks.iter().enumerate() {
@@ -87,10 +89,18 @@ pub(crate) fn late_rules(
                 } else {
                     row_read.push(body);
                 }
-                for id in row_read {
+                let mut in_line = HashSet::new();
+                while let Some(id) = row_read.pop() {
                     references(program, id, &mut |r| {
-                        if late.contains(&r) && chunk_of.get(&r).is_some_and(|&rc| rc < c) {
-                            drop.push(r);
+                        if !late.contains(&r) {
+                            return;
+                        }
+                        match chunk_of.get(&r) {
+                            Some(&rc) if rc < c => drop.push(r),
+                            Some(_) if in_line.insert(r) => {
+                                row_read.extend(self::body(program, r));
+                            }
+                            _ => {}
                         }
                     });
                 }
