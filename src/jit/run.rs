@@ -280,7 +280,8 @@ pub(crate) fn run_morsel(
 /// Where the row function writes a bool rule's bytes and where their bits go: table
 /// indexes of each `TagBytes`/`SegBytes` slot and its `TagBits`/`SegBits` slot.
 pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
-    let index = |slot: Slot| slots.iter().position(|s| *s == slot);
+    let positions = positions(slots);
+    let index = |slot: Slot| positions.get(&slot).copied();
     slots
         .iter()
         .enumerate()
@@ -294,6 +295,11 @@ pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
             index(bits).map(|b| (i, b))
         })
         .collect()
+}
+
+/// The table index of every slot (a rule set of thousands has thousands of slots).
+fn positions(slots: &[Slot]) -> std::collections::HashMap<Slot, usize> {
+    slots.iter().enumerate().map(|(i, s)| (*s, i)).collect()
 }
 
 /// Packs 0/1 bytes into bits, 64 a word; the last word's bits past the bytes are 0.
@@ -446,8 +452,7 @@ pub(crate) enum Output {
 
 /// The outputs of every tag, then every segment.
 pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Output> {
-    let positions: std::collections::HashMap<Slot, usize> =
-        slots.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let positions = positions(slots);
     let index = |slot: Slot| positions.get(&slot).copied();
     let tags = program.tags.iter().enumerate().map(|(t, rule)| {
         let t = t as u32;
