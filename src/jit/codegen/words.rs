@@ -66,7 +66,8 @@ const UNROLL_RULES: usize = 512;
 
 /// Emits the word function's body into `b` (whose signature is set): a loop over
 /// [`LANES`] words at a time (for at most [`UNROLL_RULES`] rules), then one over the
-/// words left. For the late word function, `late` holds its leaves, by their index
+/// words left. The late function has the second loop only: its run time is a small
+/// part of a morsel's, and the unrolled copies tripled its compile time. For the late word function, `late` holds its leaves, by their index
 /// in `Slot::LeafBits`; `None` builds the early one.
 pub(crate) fn build(
     program: &Program,
@@ -95,7 +96,7 @@ pub(crate) fn build(
     };
     let exit = g.b.create_block();
     let tail = g.b.create_block();
-    if rules.len() <= UNROLL_RULES {
+    if late.is_none() && rules.len() <= UNROLL_RULES {
         g.word_loop(rules, w_var, first, words, LANES, tail);
     } else {
         g.b.ins().jump(tail, &[]);
