@@ -496,6 +496,16 @@ fn late_of(source: &str) -> (RuleSet, super::codegen::late::Late) {
     (rules, late)
 }
 
+fn rule_names(program: &crate::ir::Program, rules: &[crate::ir::RuleRef]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|r| match *r {
+            crate::ir::RuleRef::Tag(t) => program.tag(t).name.to_string(),
+            crate::ir::RuleRef::Segment(s) => program.segment(s).name.to_string(),
+        })
+        .collect()
+}
+
 const LATE_RULES: &str = "profile { id: string, n: int, m: int, ok: bool, e: enum(A, B) }\n\
      tag level = case { n > 5 => \"high\", n > 0 => \"low\" }\n\
      tag reach = ok or m is present\n\
@@ -512,12 +522,7 @@ const LATE_RULES: &str = "profile { id: string, n: int, m: int, ok: bool, e: enu
 #[test]
 fn late_rules_are_logic_over_few_new_leaves() {
     let (rules, late) = late_of(LATE_RULES);
-    let program = rules.program();
-    let name = |r: &crate::ir::RuleRef| match *r {
-        crate::ir::RuleRef::Tag(t) => program.tag(t).name.to_string(),
-        crate::ir::RuleRef::Segment(s) => program.segment(s).name.to_string(),
-    };
-    let names: Vec<String> = late.rules.iter().map(name).collect();
+    let names = rule_names(rules.program(), &late.rules);
     // `pair` and `mixed` bring two new leaves each; `either` (no leaves) is read by
     // `mixed`, computed by the segments' row function, so it is not late.
     assert_eq!(names, ["reach", "a_ok", "a_low", "b_reach"]);
@@ -588,16 +593,7 @@ fn a_late_rule_read_in_line_by_a_row_rule_is_not_late() {
          segment s1 = case { n > 2 => t1, else => false } and f\n\
          segment s2 = s0\n";
     let (rules, late) = late_of(source);
-    let program = rules.program();
-    let names: Vec<&str> = late
-        .rules
-        .iter()
-        .map(|r| match *r {
-            crate::ir::RuleRef::Tag(t) => &*program.tag(t).name,
-            crate::ir::RuleRef::Segment(s) => &*program.segment(s).name,
-        })
-        .collect();
-    assert_eq!(names, ["s0"]);
+    assert_eq!(rule_names(rules.program(), &late.rules), ["s0"]);
     let rows: Vec<serde_json::Value> = (0..200)
         .map(|i| json!({"id": format!("p{i}"), "f": i % 3 != 0, "n": i % 5}))
         .collect();

@@ -67,8 +67,9 @@ const UNROLL_RULES: usize = 512;
 /// Emits the word function's body into `b` (whose signature is set): a loop over
 /// [`LANES`] words at a time (for at most [`UNROLL_RULES`] rules), then one over the
 /// words left. The late function has the second loop only: its run time is a small
-/// part of a morsel's, and the unrolled copies tripled its compile time. For the late word function, `late` holds its leaves, by their index
-/// in `Slot::LeafBits`; `None` builds the early one.
+/// part of a morsel's, and the unrolled copies tripled its compile time. For the late
+/// word function, `late` holds its leaves, by their index in `Slot::LeafBits`; `None`
+/// builds the early one.
 pub(crate) fn build(
     program: &Program,
     rules: &[RuleRef],
