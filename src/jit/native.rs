@@ -59,9 +59,10 @@ impl Drop for Native {
     }
 }
 
-/// Late rules per late word function: one function for hundreds of rules would take
-/// the register allocator far longer than several (its work grows faster than
-/// linearly with a function's size).
+/// Late rules per late word function, to keep each function small for the register
+/// allocator, whose work grows faster than linearly with a function's size. (Most of
+/// the late functions' compile time was their unrolled loop, which they no longer
+/// have: see `words::build`.)
 const LATE_RULES_PER_FN: usize = 64;
 
 /// Rule sets of more rules than this are register-allocated in a single pass.
