@@ -1285,4 +1285,16 @@ fn short_windows_folded_from_the_last_events_agree_with_the_interpreter() {
         [at - 1, at, at + 1, at + 43_200_000_000]
     });
     assert_batch_agrees(program, &native, &data, nows.chain([i64::MIN, i64::MAX]));
+    // The pass marks rows 64 a time: many words, the last one partial, and marked
+    // rows at either end of a word.
+    let many: Vec<Vec<serde_json::Value>> = (0..70)
+        .map(|i| match i % 5 {
+            0 | 2 => Vec::new(),
+            k => histories[(i + k) % histories.len()].clone(),
+        })
+        .collect();
+    let data = every_history_with_every_fields(&rules, &many, &fields);
+    assert!(data.len() > 3 * 64 && !data.len().is_multiple_of(64));
+    let nows = [10, 20, 27].map(|d| crate::time::parse_instant(&day(d)).unwrap());
+    assert_batch_agrees(program, &native, &data, nows);
 }

@@ -1,13 +1,13 @@
 //! Column-at-a-time aggregates: before the row loop, one loop per fused group
 //! (`fuse::groups`: the aggregates over one event type, but for those the row function
-//! computes from the row's own events, `latest` and `recent`) over every event of the
-//! morsel of that type. The events of rows `start..end` are contiguous
-//! (`offsets[start]..offsets[end]`), and the runner counts where each row's events
-//! start (`Slot::EventStarts`), so the loop knows each event's row by a running sum
-//! and has no exit per profile. Each event is folded into its row's accumulators, kept
-//! in per-morsel buffers (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner).
-//! The row loop then reads a row's accumulators and finishes each aggregate
-//! (`agg_finish`).
+//! reads off the row's latest event, `latest`, and the groups of short windows, which
+//! have a pass of their own, `recent`) over every event of the morsel of that type.
+//! The events of rows `start..end` are contiguous (`offsets[start]..offsets[end]`),
+//! and the runner counts where each row's events start (`Slot::EventStarts`), so the
+//! loop knows each event's row by a running sum and has no exit per profile. Each
+//! event is folded into its row's accumulators, kept in per-morsel buffers
+//! (`Slot::AccWords`, `Slot::AccBytes`, zeroed by the runner). The row loop then reads
+//! a row's accumulators and finishes each aggregate (`agg_finish`).
 //!
 //! The fold is the per-row one (`agg_step`), so the meaning is the same: events are
 //! visited in stored order within each row. The window and the filter are evaluated
@@ -22,15 +22,15 @@ use crate::jit::plan::Slot;
 use crate::schema::{EventId, Type};
 
 use super::aggregate::{AggState, best_time_is_value};
-use super::fuse::{Member, RowKind, distinct, folds_every_event};
+use super::fuse::{Member, distinct, folds_every_event};
 use super::{Gen, V};
 
 /// One distinct aggregate of a group: its state, where each accumulator lives, and
 /// the expressions that have its value.
 pub(crate) struct Column<'x> {
-    state: AggState<'x>,
+    pub(super) state: AggState<'x>,
     /// Index of its window among the group's distinct windows.
-    window: usize,
+    pub(super) window: usize,
     fields: Vec<Field>,
     pub(crate) exprs: Vec<ExprId>,
 }
@@ -59,38 +59,45 @@ impl<'x> Gen<'_, '_> {
             let Some(&(_, first, _)) = group.first() else {
                 continue;
             };
-            let (aggs, windows) = distinct(self.program, group);
-            let mut columns: Vec<Column<'x>> = Vec::with_capacity(aggs.len());
-            for d in aggs {
-                let (_, agg, ty) = d.member;
-                let state = self.agg_init(agg, ty)?;
-                let fields = self.fields(&state);
-                columns.push(Column {
-                    state,
-                    window: d.window,
-                    fields,
-                    exprs: d.exprs,
-                });
-            }
+            let (columns, windows) = self.columns_of(group)?;
             self.column_loop(first.event, &windows, &columns, end)?;
             all.extend(columns);
         }
         Ok(all)
     }
 
+    /// A group's distinct aggregates, each with its accumulator buffers, and the
+    /// group's distinct windows.
+    pub(super) fn columns_of(
+        &mut self,
+        group: &[Member<'x>],
+    ) -> Result<(Vec<Column<'x>>, Vec<Window>), JitError> {
+        let (aggs, windows) = distinct(self.program, group);
+        let mut columns: Vec<Column<'x>> = Vec::with_capacity(aggs.len());
+        for d in aggs {
+            let (_, agg, ty) = d.member;
+            let state = self.agg_init(agg, ty)?;
+            let fields = self.fields(&state);
+            columns.push(Column {
+                state,
+                window: d.window,
+                fields,
+                exprs: d.exprs,
+            });
+        }
+        Ok((columns, windows))
+    }
+
     /// The value of aggregate `id` for the current row if it is fused (`None`
-    /// otherwise), computed on first use for every expression of its group (`latest`,
-    /// `recent`) or finished from its column's accumulators (the column pass).
+    /// otherwise), computed on first use for every expression of its group (`latest`)
+    /// or finished from its column's accumulators (the column pass, `recent`).
     pub(crate) fn fused_value(&mut self, id: ExprId) -> Result<Option<V>, JitError> {
         if let Some(&v) = self.fused.get(&id) {
             return Ok(Some(v));
         }
         if let Some(&k) = self.row_group_of.get(&id) {
             let groups = std::mem::take(&mut self.row_groups);
-            let values = groups.get(k).map(|group| match group.kind {
-                RowKind::Latest => self.latest_values(group),
-                RowKind::Recent => self.recent_values(group),
-            });
+            let values = groups.get(k).map(|group| self.latest_values(group));
             self.row_groups = groups;
             for (e, v) in values.transpose()?.unwrap_or_default() {
                 self.fused.insert(e, v);
@@ -275,17 +282,34 @@ impl<'x> Gen<'_, '_> {
                 self.b.def_var(f.var, x);
             }
             self.agg_step(&column.state, i, at, inwin[column.window])?;
-            for f in &column.fields {
-                let x = self.b.use_var(f.var);
-                let x = if f.negated {
-                    self.b.ins().bxor_imm_s(x, 1)
-                } else {
-                    x
-                };
-                let at = self.acc_addr(f, row);
-                self.b.ins().store(Self::out_flags(), x, at, 0);
-            }
+            self.store_fields(column, row);
         }
         Ok(())
+    }
+
+    /// Sets `column`'s accumulator variables to their initial values: those a zeroed
+    /// buffer holds.
+    pub(super) fn reset_fields(&mut self, column: &Column<'_>) {
+        for f in &column.fields {
+            let x = match f.ty {
+                types::F64 => self.b.ins().f64const(0.0),
+                ty => self.b.ins().iconst(ty, i64::from(f.negated)),
+            };
+            self.b.def_var(f.var, x);
+        }
+    }
+
+    /// Stores `column`'s accumulator variables to `row`'s entries of their buffers.
+    pub(super) fn store_fields(&mut self, column: &Column<'_>, row: ir::Value) {
+        for f in &column.fields {
+            let x = self.b.use_var(f.var);
+            let x = if f.negated {
+                self.b.ins().bxor_imm_s(x, 1)
+            } else {
+                x
+            };
+            let at = self.acc_addr(f, row);
+            self.b.ins().store(Self::out_flags(), x, at, 0);
+        }
     }
 }

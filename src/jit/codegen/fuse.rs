@@ -29,20 +29,11 @@ pub(crate) enum Operand {
 /// One fusable aggregate: its expression, the aggregate, its type.
 pub(crate) type Member<'p> = (ExprId, &'p Aggregate, Type);
 
-/// The aggregates of one event type that the row function computes from the row's
-/// own events, without a loop over the morsel's events.
+/// The aggregates of one event type that the row function reads off the row's latest
+/// event (`latest`), without a loop over the morsel's events.
 pub(crate) struct RowGroup<'p> {
-    pub(crate) kind: RowKind,
     pub(crate) event: EventId,
     pub(crate) members: Vec<Member<'p>>,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum RowKind {
-    /// Read off the row's latest event (`latest`).
-    Latest,
-    /// Folded from the row's last events (`recent`).
-    Recent,
 }
 
 /// A distinct aggregate of a group: the first member that computes it, the index of

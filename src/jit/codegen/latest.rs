@@ -23,7 +23,7 @@ use crate::jit::JitError;
 use crate::jit::plan::Slot;
 use crate::schema::EventId;
 
-use super::fuse::{Member, RowGroup, RowKind};
+use super::fuse::{Member, RowGroup};
 use super::{Gen, V};
 
 /// Whether the latest event alone gives `agg`'s value.
@@ -51,7 +51,6 @@ pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<RowGroup<'x>>, Vec
             group.into_iter().partition(|(_, agg, _)| from_latest(agg));
         if let Some(&(_, agg, _)) = mine.first() {
             latest.push(RowGroup {
-                kind: RowKind::Latest,
                 event: agg.event,
                 members: mine,
             });

@@ -71,11 +71,12 @@ pub(crate) struct Gen<'a, 'b> {
     /// The morsel's first row.
     pub(crate) start: ir::Value,
     pub(crate) now: ir::Value,
-    /// The column pass's aggregates, and which expressions each computes.
+    /// The column pass's and the short windows' pass's aggregates (`columns`,
+    /// `recent`), and which expressions each computes.
     pub(crate) columns: Vec<columns::Column<'a>>,
     pub(crate) fused_column: std::collections::HashMap<ExprId, usize>,
-    /// The aggregates computed from each row's own events (`latest`, `recent`), and
-    /// the group of each of their expressions.
+    /// The aggregates read off each row's latest event (`latest`), and the group of
+    /// each of their expressions.
     pub(crate) row_groups: Vec<fuse::RowGroup<'a>>,
     pub(crate) row_group_of: std::collections::HashMap<ExprId, usize>,
     /// Fused aggregates' values for the current row, finished from the column pass's
@@ -145,13 +146,15 @@ pub(crate) fn build(
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
     let (recent, groups) = recent::split(program, fuse::groups(program, order));
     let (latest, groups) = latest::split(groups);
-    g.row_groups = recent.into_iter().chain(latest).collect();
+    g.row_groups = latest;
     for (k, group) in g.row_groups.iter().enumerate() {
         for &(id, _, _) in &group.members {
             g.row_group_of.insert(id, k);
         }
     }
     g.columns = g.column_pass(&groups, end)?;
+    let recent = g.recent_pass(&recent, end)?;
+    g.columns.extend(recent);
     for (k, column) in g.columns.iter().enumerate() {
         for &id in &column.exprs {
             g.fused_column.insert(id, k);

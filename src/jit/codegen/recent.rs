@@ -1,14 +1,21 @@
-//! Aggregates over short windows, folded from each row's last few events.
+//! Aggregates over short windows, folded from the last few events of the rows that
+//! have any in a window, in a pass of their own before the row loop.
 //!
 //! A row's events of one type are sorted by `at` and every window ends at `now`, so the
 //! events in a window are the last ones up to the row's latest event (`latest`). In a
 //! group whose windows are all short constant `within` windows (`fuse::short_window`),
-//! few events are in any window: the row function folds the last [`RECENT_STEPS`]
-//! events up to the latest one, in stored order, each with its in-window flags (an
-//! event outside every window changes no accumulator). Only a row with more events in
-//! the widest window folds all its events, in a loop in blocks of its own. The group
-//! needs no loop over the morsel's events, whose branch over the events outside the
-//! windows mispredicts twice for every row with events in them.
+//! few events are in any window, and most rows have none. The pass goes over the
+//! morsel 64 rows at a time: it marks, a bit per row and without a branch, the rows
+//! whose last event is at or after the start of the widest window, then visits the
+//! marked rows by their bits. A visited row folds its last [`RECENT_STEPS`] events up
+//! to the latest one, in stored order, each with its in-window flags (an event outside
+//! every window changes no accumulator); only a row with more events in the widest
+//! window folds all its events, in a loop in blocks of its own. The accumulators go to
+//! per-morsel buffers, as the column pass's do (`columns`), and a row not visited
+//! keeps the zeroed buffers' initial values: the value of no event in the window.
+//!
+//! A branch per row on whether it has events in a window would mispredict for about
+//! every other row; the visits' loop mispredicts once per 64 rows, at its exit.
 //!
 //! Past the row's first event, a step reads event 0 and ignores it: the bind step gives
 //! an empty event table a readable element there.
@@ -16,71 +23,180 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
 
-use crate::ir::{ExprId, Program};
+use crate::ir::{Program, Window};
 use crate::jit::JitError;
+use crate::jit::plan::Slot;
+use crate::schema::EventId;
 
-use super::aggregate::{AggState, Bounds};
-use super::fuse::{Member, RowGroup, RowKind, distinct, short_window};
+use super::Gen;
+use super::aggregate::Bounds;
+use super::columns::Column;
+use super::fuse::{Member, short_window};
 use super::latest::{RowEvents, from_latest};
-use super::{Gen, V};
 
 /// Events folded without a loop: rows with more in the widest window loop.
 pub(crate) const RECENT_STEPS: i64 = 2;
+
+/// Rows marked per word of the pass.
+const WORD_ROWS: i64 = 64;
 
 /// Splits off the groups whose windows are all short, but for those read off the latest
 /// event alone (`latest`).
 pub(crate) fn split<'x>(
     program: &Program,
     groups: Vec<Vec<Member<'x>>>,
-) -> (Vec<RowGroup<'x>>, Vec<Vec<Member<'x>>>) {
-    let mut recent = Vec::new();
-    let mut rest = Vec::new();
-    for group in groups {
-        match group.first() {
-            Some(&(_, agg, _))
-                if group
-                    .iter()
-                    .all(|(_, agg, _)| short_window(program, agg.window))
-                    && !group.iter().all(|(_, agg, _)| from_latest(agg)) =>
-            {
-                recent.push(RowGroup {
-                    kind: RowKind::Recent,
-                    event: agg.event,
-                    members: group,
-                });
-            }
-            _ => rest.push(group),
-        }
-    }
-    (recent, rest)
+) -> (Vec<Vec<Member<'x>>>, Vec<Vec<Member<'x>>>) {
+    groups.into_iter().partition(|group| {
+        group
+            .iter()
+            .all(|(_, agg, _)| short_window(program, agg.window))
+            && !group.iter().all(|(_, agg, _)| from_latest(agg))
+    })
 }
 
 impl<'x> Gen<'_, '_> {
-    /// The value of every member of `group` for the current row, by expression.
-    pub(crate) fn recent_values(
+    /// Emits one pass per group over the morsel's rows `start..end` and returns the
+    /// columns, whose values [`Gen::fused_value`] reads per row.
+    pub(crate) fn recent_pass(
         &mut self,
-        group: &RowGroup<'x>,
-    ) -> Result<Vec<(ExprId, V)>, JitError> {
-        // One state per distinct aggregate, one flag per distinct window.
-        let (aggs, windows) = distinct(self.program, &group.members);
-        let mut states = Vec::with_capacity(aggs.len());
-        for d in aggs {
-            let (_, agg, ty) = d.member;
-            states.push((self.agg_init(agg, ty)?, d.window, d.exprs));
+        groups: &[Vec<Member<'x>>],
+        end: ir::Value,
+    ) -> Result<Vec<Column<'x>>, JitError> {
+        let mut all = Vec::new();
+        for group in groups {
+            let Some(&(_, first, _)) = group.first() else {
+                continue;
+            };
+            let (columns, windows) = self.columns_of(group)?;
+            self.recent_loop(first.event, &windows, &columns, end)?;
+            all.extend(columns);
         }
+        Ok(all)
+    }
+
+    /// The pass of one group over event type `event`.
+    fn recent_loop(
+        &mut self,
+        event: EventId,
+        windows: &[Window],
+        columns: &[Column<'_>],
+        end: ir::Value,
+    ) -> Result<(), JitError> {
         let mut bounds = Vec::with_capacity(windows.len());
-        for window in &windows {
+        for window in windows {
             bounds.push(self.bounds(*window, None)?);
         }
-        // The widest of nested windows holds every event any of them does.
-        let widest = self.widest_window(&windows);
+        let widest = self.widest_window(windows);
+        let lo = match widest.and_then(|k| bounds.get(k)) {
+            Some(Bounds::Range {
+                lo, valid: None, ..
+            }) => *lo,
+            // No event is in any window: every accumulator keeps its initial value.
+            Some(Bounds::Empty) => return Ok(()),
+            _ => {
+                return Err(JitError::Codegen(
+                    "a short-window group without a constant window".into(),
+                ));
+            }
+        };
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let at_base = self.addr(Slot::EventAt(e));
 
+        let words = self.b.create_block();
+        let w = self.b.append_block_param(words, types::I64);
+        let word = self.b.create_block();
+        let mark = self.b.create_block();
+        let row = self.b.append_block_param(mark, types::I64);
+        let m = self.b.append_block_param(mark, types::I64);
+        let first = self.b.append_block_param(mark, types::I64);
+        let mark_row = self.b.create_block();
+        let visits = self.b.create_block();
+        let marked = self.b.append_block_param(visits, types::I64);
+        let visit = self.b.create_block();
+        let next_word = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().jump(words, &[self.start.into()]);
+
+        self.b.switch_to_block(words);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, w, end);
+        self.b.ins().brif(more, word, &[], done, &[]);
+
+        // The word's rows: `w..w_end`.
+        self.b.switch_to_block(word);
+        let full = self.b.ins().iadd_imm_s(w, WORD_ROWS);
+        let w_end = self.b.ins().smin(full, end);
+        let w_first = self.load_u32(offsets, w);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b
+            .ins()
+            .jump(mark, &[w.into(), zero.into(), w_first.into()]);
+
+        // Bit `row - w` of `m`: whether `row` has an event at or after `lo`. Its
+        // events start at `first`, where the previous row's stop.
+        self.b.switch_to_block(mark);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, w_end);
+        self.b.ins().brif(more, mark_row, &[], visits, &[m.into()]);
+        self.b.switch_to_block(mark_row);
+        let next_row = self.b.ins().iadd_imm_s(row, 1);
+        let stop = self.load_u32(offsets, next_row);
+        let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, stop, first);
+        let last = self.b.ins().iadd_imm_s(stop, -1);
+        let index = self.readable(nonempty, last);
+        let at = self.load(types::I64, at_base, index);
+        let recent = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, at, lo);
+        let bit = self.and(recent, nonempty);
+        let bit = self.b.ins().uextend(types::I64, bit);
+        let shift = self.b.ins().isub(row, w);
+        let bit = self.b.ins().ishl(bit, shift);
+        let m_next = self.b.ins().bor(m, bit);
+        self.b
+            .ins()
+            .jump(mark, &[next_row.into(), m_next.into(), stop.into()]);
+
+        // The marked rows, lowest first.
+        self.b.switch_to_block(visits);
+        self.b.ins().brif(marked, visit, &[], next_word, &[]);
+        self.b.switch_to_block(visit);
+        let k = self.b.ins().ctz(marked);
+        let below = self.b.ins().iadd_imm_s(marked, -1);
+        let rest = self.b.ins().band(marked, below);
+        let row = self.b.ins().iadd(w, k);
+        let outer = self.row;
+        self.row = row;
+        for column in columns {
+            self.reset_fields(column);
+        }
+        self.fold_recent_row(event, windows, &bounds, widest, columns)?;
+        for column in columns {
+            self.store_fields(column, row);
+        }
+        self.row = outer;
+        self.b.ins().jump(visits, &[rest.into()]);
+
+        self.b.switch_to_block(next_word);
+        let w_next = self.b.ins().iadd_imm_s(w, WORD_ROWS);
+        self.b.ins().jump(words, &[w_next.into()]);
+
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Folds the current row's events in the windows into `columns`' accumulators.
+    fn fold_recent_row(
+        &mut self,
+        event: EventId,
+        windows: &[Window],
+        bounds: &[Bounds],
+        widest: Option<usize>,
+        columns: &[Column<'_>],
+    ) -> Result<(), JitError> {
         let RowEvents {
             first,
             stop,
             at_base,
             ..
-        } = self.row_events(group.event);
+        } = self.row_events(event);
 
         // More events in the widest window than the steps take: the loop.
         let before = self.b.ins().iadd_imm_s(stop, -(RECENT_STEPS + 1));
@@ -107,7 +223,7 @@ impl<'x> Gen<'_, '_> {
             let j = self.b.ins().iadd_imm_s(stop, -k);
             let (valid, index) = self.event_index(j, first);
             let at = self.load(types::I64, at_base, index);
-            self.fold_recent(&states, &bounds, index, at, Some(valid))?;
+            self.fold_recent(columns, bounds, index, at, Some(valid))?;
         }
         self.b.ins().jump(join, &[]);
 
@@ -118,22 +234,17 @@ impl<'x> Gen<'_, '_> {
         self.b.switch_to_block(more);
         // The loop's own window ranges and table loads (`Gen::cold`).
         let mut cold_bounds = Vec::with_capacity(windows.len());
-        for window in &windows {
+        for window in windows {
             cold_bounds.push(self.bounds(*window, None)?);
         }
         let at = self.load(types::I64, at_base, i);
-        self.fold_recent(&states, &cold_bounds, i, at, None)?;
+        self.fold_recent(columns, &cold_bounds, i, at, None)?;
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(all, &[next.into()]);
         self.cold = false;
 
         self.b.switch_to_block(join);
-        let mut values = Vec::new();
-        for (state, _, exprs) in &states {
-            let v = self.agg_finish(state);
-            values.extend(exprs.iter().map(|&id| (id, v)));
-        }
-        Ok(values)
+        Ok(())
     }
 
     /// Event `j` of a row whose events start at `first`: whether it is one (`j` may be
@@ -154,10 +265,10 @@ impl<'x> Gen<'_, '_> {
         (valid, self.load(types::I64, at_base, index))
     }
 
-    /// Folds event `index` at `at` into every state, in its window, if `valid`.
+    /// Folds event `index` at `at` into every column, in its window, if `valid`.
     fn fold_recent(
         &mut self,
-        states: &[(AggState<'_>, usize, Vec<ExprId>)],
+        columns: &[Column<'_>],
         bounds: &[Bounds],
         index: ir::Value,
         at: ir::Value,
@@ -171,9 +282,9 @@ impl<'x> Gen<'_, '_> {
                 None => inside,
             });
         }
-        for (state, window, _) in states {
-            if !state.always_missing {
-                self.agg_step(state, index, at, flags[*window])?;
+        for column in columns {
+            if !column.state.always_missing {
+                self.agg_step(&column.state, index, at, flags[column.window])?;
             }
         }
         Ok(())
