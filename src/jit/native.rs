@@ -39,6 +39,9 @@ pub(crate) struct Native {
     pub(crate) late_words: Vec<*const u8>,
     /// By table index: a word function writes every word of this result bitset.
     writes_whole: Vec<bool>,
+    /// A word function reads columns' values for whole words of 64 rows
+    /// (`codegen::scan`), not only bitmaps.
+    reads_values: bool,
 }
 
 // SAFETY: after `build` the module is never mutated until `drop` (which has `&mut
@@ -121,6 +124,7 @@ impl Native {
             words: std::ptr::null(),
             late_words: Vec::new(),
             writes_whole: Vec::new(),
+            reads_values: false,
         };
         let Some(module) = native.module.as_mut() else {
             return Err(codegen_error("no module"));
@@ -135,6 +139,8 @@ impl Native {
         let cut = codegen::chunk::chunks(program, order, codegen::chunk::CHUNK_NODES);
         let late = codegen::late::late_rules(program, &cut, &early);
         let bitwise_set: HashSet<RuleRef> = early.iter().chain(&late.rules).copied().collect();
+        native.reads_values = codegen::words::reads_values(program, &bitwise)
+            || codegen::words::reads_values(program, &late.rules);
         let mut earlier: HashSet<RuleRef> = HashSet::new();
         let mut chunks = Vec::new();
         for (i, chunk) in cut.iter().enumerate() {
@@ -233,10 +239,13 @@ impl Native {
         !self.words.is_null() || !self.late_words.is_empty()
     }
 
-    /// Whether [`Native::call`] on a morsel starting at row `start` runs the word
-    /// function.
-    pub(crate) fn uses_words(&self, start: usize) -> bool {
-        self.has_words() && start.is_multiple_of(64)
+    /// Whether [`Native::call`] on rows `start..end` of `rows` profiles runs the word
+    /// functions: the morsel starts on a word boundary, and if they read columns'
+    /// values, its last word's 64 rows are all profiles.
+    pub(crate) fn uses_words(&self, start: usize, end: usize, rows: usize) -> bool {
+        self.has_words()
+            && start.is_multiple_of(64)
+            && (!self.reads_values || end.next_multiple_of(64) <= rows)
     }
 
     /// Whether the word function writes every word of the buffer at table index `i`:
@@ -254,22 +263,30 @@ impl Native {
     /// table with every per-morsel slot pointing at a zeroed buffer covering
     /// `end - start` rows; when [`Native::uses_words`], the buffers it
     /// [`Native::writes_whole`] need only the right size), and `start..end` must be rows
-    /// of the bound profiles.
+    /// of the bound profiles, of which there are `rows`.
     ///
-    /// When `start` is a multiple of 64 and [`Native::has_words`], the word function
-    /// writes the bool-logic rules' words, whole: bits past `end` in the last word may
-    /// be set and must be cleared by the caller (`run::clear_tails`).
-    pub(crate) unsafe fn call(&self, table: &[usize], start: usize, end: usize, now: i64) {
+    /// When [`Native::uses_words`], the word function writes the bool-logic rules'
+    /// words, whole: bits past `end` in the last word may be set and must be cleared
+    /// by the caller (`run::clear_tails`).
+    pub(crate) unsafe fn call(
+        &self,
+        table: &[usize],
+        start: usize,
+        end: usize,
+        rows: usize,
+        now: i64,
+    ) {
         if start >= end {
             return;
         }
-        let by_words = self.uses_words(start);
+        let by_words = self.uses_words(start, end, rows);
         if by_words && !self.words.is_null() {
             // SAFETY: `words` is the finalized function with signature `WordsFn`, kept
             // alive by `self.module`. Words `start / 64 ..` of `(end - start)`
             // rows' worth are within the bound bitmaps (they cover every row, and a
-            // bitmap of `n` rows has `n.div_ceil(64)` words), and the output buffers
-            // have a word per 64 rows of the morsel. It runs first: the morsel
+            // bitmap of `n` rows has `n.div_ceil(64)` words), their rows within the
+            // bound columns when it reads their values (`uses_words`), and the output
+            // buffers have a word per 64 rows of the morsel. It runs first: the morsel
             // functions of later chunks read the rules it writes.
             let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(self.words) };
             let words = (end - start).div_ceil(64);

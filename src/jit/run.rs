@@ -72,11 +72,20 @@ pub(crate) fn run_rows(compiled: &Compiled, bound: &Bound<'_>, rows: Range<usize
     });
 }
 
+/// Calls `each` on morsels of up to `MORSEL_ROWS` rows. The profiles' last word of
+/// rows, if it is not whole, is a morsel of its own: word functions that read
+/// columns' values run only on whole words (`Native::uses_words`), and so they still
+/// run on the rest of the last morsel.
 fn for_morsels(bound: &Bound<'_>, rows: Range<usize>, mut each: impl FnMut(usize, usize)) {
-    let end = rows.end.min(bound.profiles.len());
+    let total = bound.profiles.len();
+    let end = rows.end.min(total);
     let mut start = rows.start;
     while start < end {
-        let stop = (start + MORSEL_ROWS).min(end);
+        let mut stop = (start + MORSEL_ROWS).min(end);
+        let whole = stop - stop % 64;
+        if stop.next_multiple_of(64) > total && whole > start {
+            stop = whole;
+        }
         each(start, stop);
         start = stop;
     }
@@ -175,7 +184,7 @@ pub(crate) fn run_morsel(
     // The word function overwrites every word of its rules' bitsets, and packing the
     // row function's bytes every word of theirs: those buffers are only sized, not
     // cleared.
-    let by_words = compiled.native.uses_words(start);
+    let by_words = compiled.native.uses_words(start, end, bound.profiles.len());
     for &i in &compiled.morsel_slots {
         let Some(slot) = slots.get(i) else {
             continue;
@@ -261,7 +270,11 @@ pub(crate) fn run_morsel(
     // per event of the morsel's rows and one more, filled by `row_starts`; the window
     // slots hold values, not addresses. `start..end` are rows of the bound profiles,
     // whose shape `bind` checked.
-    unsafe { compiled.native.call(&buffers.table, start, end, now) };
+    unsafe {
+        compiled
+            .native
+            .call(&buffers.table, start, end, bound.profiles.len(), now)
+    };
     for &(bytes, bits) in &compiled.packs {
         pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
     }

@@ -19,6 +19,7 @@ use crate::schema::Type;
 use crate::value::Value;
 
 use super::fuse::{children, each_node};
+use super::scan::field_test;
 
 /// The late rules, in rule order, and their leaves: each distinct leaf with the chunk
 /// whose row function writes it (the chunk of the first late rule using it), and the
@@ -195,18 +196,19 @@ fn is_logic(program: &Program, id: ExprId) -> bool {
     )
 }
 
-/// Whether the word function reads `id` as it is (a bool field or rule, a constant),
-/// with no leaf to compute.
+/// Whether the word function reads `id` as it is (a bool field or rule, a constant)
+/// or computes it itself (a test of a field against constants, `scan`), with no leaf
+/// for a row function to write.
 pub(crate) fn is_operand(program: &Program, id: ExprId) -> bool {
     let expr = program.expr(id);
     expr.ty == Type::Bool
-        && matches!(
+        && (matches!(
             expr.kind,
             ExprKind::Const(Value::Bool(_) | Value::Missing)
                 | ExprKind::Field(_)
                 | ExprKind::Tag(_)
                 | ExprKind::Segment(_)
-        )
+        ) || field_test(program, id).is_some())
 }
 
 /// The leaves of the logic at `id`, in order, each once.

@@ -24,6 +24,7 @@ mod fuse;
 pub(crate) mod late;
 mod latest;
 mod recent;
+mod scan;
 pub(crate) mod words;
 
 use std::collections::HashSet;

@@ -1,7 +1,8 @@
 //! Boolean logic 64 rows at a time. Tags and segments built only from bool fields,
-//! other such rules, `not`, `and`, `or` and bool constants are also compiled into a
-//! word function that computes them a word of result bits at a time, straight from
-//! the fields' value and validity bitmaps, before the row functions run. The late
+//! tests of fields against constants (`scan`), other such rules, `not`, `and`, `or`
+//! and bool constants are also compiled into a word function that computes them a word
+//! of result bits at a time, straight from the fields' value and validity bitmaps (and
+//! the tested columns), before the row functions run. The late
 //! rules (`late`) get a second word function, run after the row functions, that also
 //! reads the bits of every bool rule and of the leaves the row functions wrote.
 //!
@@ -22,6 +23,7 @@ use crate::schema::Type;
 use crate::value::Value;
 
 use super::Gen;
+use super::scan::{FieldTest, field_test};
 use crate::jit::plan::{Plan, Slot};
 
 /// The rules of `order` that the word function computes, in order.
@@ -39,7 +41,7 @@ pub(crate) fn bitwise_rules(program: &Program, order: &[RuleRef]) -> Vec<RuleRef
     found
 }
 
-/// Whether `id` is bool logic over bool fields and the rules in `rules`.
+/// Whether `id` is bool logic over bool fields, field tests and the rules in `rules`.
 fn is_bitwise(program: &Program, id: ExprId, rules: &[RuleRef]) -> bool {
     let expr = program.expr(id);
     if expr.ty != Type::Bool {
@@ -51,8 +53,24 @@ fn is_bitwise(program: &Program, id: ExprId, rules: &[RuleRef]) -> bool {
         ExprKind::Segment(s) => rules.contains(&RuleRef::Segment(*s)),
         ExprKind::Not(x) => is_bitwise(program, *x, rules),
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().all(|&x| is_bitwise(program, x, rules)),
-        _ => false,
+        _ => field_test(program, id).is_some(),
     }
+}
+
+/// Whether a word function of `rules` reads profile columns' values, not only bitmaps
+/// (`scan`): it then runs only on whole words of rows (`Native::uses_words`).
+pub(crate) fn reads_values(program: &Program, rules: &[RuleRef]) -> bool {
+    rules.iter().any(|&rule| {
+        let body = match rule {
+            RuleRef::Tag(t) => program.tag(t).body,
+            RuleRef::Segment(s) => program.segment(s).body,
+        };
+        let mut found = false;
+        super::fuse::each_node(program, body, &mut |id, _| {
+            found |= field_test(program, id).is_some();
+        });
+        found
+    })
 }
 
 /// Words computed per iteration of the main loop. Each rule's words are computed
@@ -65,11 +83,11 @@ const LANES: i64 = 2;
 const UNROLL_RULES: usize = 512;
 
 /// Emits the word function's body into `b` (whose signature is set): a loop over
-/// [`LANES`] words at a time (for at most [`UNROLL_RULES`] rules), then one over the
-/// words left. The late function has the second loop only: its run time is a small
-/// part of a morsel's, and the unrolled copies tripled its compile time. For the late
-/// word function, `late` holds its leaves, by their index in `Slot::LeafBits`; `None`
-/// builds the early one.
+/// [`LANES`] words at a time (for at most [`UNROLL_RULES`] rules and no field test),
+/// then one over the words left. The late function has the second loop only: its run
+/// time is a small part of a morsel's, and the unrolled copies tripled its compile
+/// time. For the late word function, `late` holds its leaves, by their index in
+/// `Slot::LeafBits`; `None` builds the early one.
 pub(crate) fn build(
     program: &Program,
     rules: &[RuleRef],
@@ -94,10 +112,13 @@ pub(crate) fn build(
         local: zero,
         late,
         rules: HashMap::new(),
+        tests: Vec::new(),
     };
     let exit = g.b.create_block();
     let tail = g.b.create_block();
-    if late.is_none() && rules.len() <= UNROLL_RULES {
+    // Field tests loop over their words' rows: unrolled copies of them would add more
+    // compile time than the unrolled loop saves.
+    if late.is_none() && rules.len() <= UNROLL_RULES && !reads_values(program, rules) {
         g.word_loop(rules, w_var, first, words, LANES, tail);
     } else {
         g.b.ins().jump(tail, &[]);
@@ -109,22 +130,31 @@ pub(crate) fn build(
     g.b.seal_all_blocks();
 }
 
-struct Words<'a, 'b> {
+pub(super) struct Words<'a, 'b> {
     program: &'a Program,
-    plan: &'a mut Plan,
-    b: &'a mut FunctionBuilder<'b>,
+    pub(super) plan: &'a mut Plan,
+    pub(super) b: &'a mut FunctionBuilder<'b>,
     table: ir::Value,
     /// Index of the current word in the profiles' bitmaps.
-    global: ir::Value,
+    pub(super) global: ir::Value,
     /// Index of the current word in the morsel's result bits.
     local: ir::Value,
     /// The late function's leaves (`None` in the early function).
     late: Option<&'a HashMap<ExprId, u32>>,
     /// The rules of this function computed so far (for the current words).
     rules: HashMap<RuleRef, Variable>,
+    /// The field tests computed so far (for the current words): rules share them.
+    tests: Vec<(FieldTest<'a>, Variable)>,
 }
 
-impl Words<'_, '_> {
+/// What one word's computation has computed so far.
+#[derive(Default)]
+struct Known<'p> {
+    rules: HashMap<RuleRef, Variable>,
+    tests: Vec<(FieldTest<'p>, Variable)>,
+}
+
+impl<'a> Words<'a, '_> {
     /// From the current block: a loop computing `lanes` words of every rule per
     /// iteration while that many are left, then a jump to `done`.
     fn word_loop(
@@ -150,7 +180,7 @@ impl Words<'_, '_> {
         self.b.ins().brif(more, body, &[], done, &[]);
 
         self.b.switch_to_block(body);
-        let mut by_lane: Vec<HashMap<RuleRef, Variable>> = vec![HashMap::new(); lanes as usize];
+        let mut by_lane: Vec<Known<'_>> = (0..lanes).map(|_| Known::default()).collect();
         for &rule in rules {
             let (expr, slot) = match rule {
                 RuleRef::Tag(t) => (self.program.tag(t).body, Slot::TagBits(t.0)),
@@ -160,12 +190,14 @@ impl Words<'_, '_> {
                 let at_w = self.b.ins().iadd_imm_s(w, lane as i64);
                 self.global = self.b.ins().iadd(first, at_w);
                 self.local = at_w;
-                self.rules = std::mem::take(known);
+                self.rules = std::mem::take(&mut known.rules);
+                self.tests = std::mem::take(&mut known.tests);
                 let word = self.word(expr);
                 let var = self.b.declare_var(types::I64);
                 self.b.def_var(var, word);
                 self.rules.insert(rule, var);
-                *known = std::mem::take(&mut self.rules);
+                known.rules = std::mem::take(&mut self.rules);
+                known.tests = std::mem::take(&mut self.tests);
                 let out = self.addr(slot);
                 let off = self.b.ins().imul_imm_s(at_w, 8);
                 let at = self.b.ins().iadd(out, off);
@@ -177,7 +209,7 @@ impl Words<'_, '_> {
         self.b.ins().jump(header, &[]);
     }
 
-    fn addr(&mut self, slot: Slot) -> ir::Value {
+    pub(super) fn addr(&mut self, slot: Slot) -> ir::Value {
         let i = self.plan.slot(slot);
         self.b
             .ins()
@@ -185,7 +217,7 @@ impl Words<'_, '_> {
     }
 
     /// The current word of a profile bitmap (`global`) or a morsel's bits.
-    fn load_word(&mut self, slot: Slot) -> ir::Value {
+    pub(super) fn load_word(&mut self, slot: Slot) -> ir::Value {
         let index = match slot {
             Slot::FieldValid(_) | Slot::FieldValues(_) => self.global,
             _ => self.local,
@@ -207,6 +239,9 @@ impl Words<'_, '_> {
         let program = self.program;
         if let Some(&k) = self.late.and_then(|leaves| leaves.get(&id)) {
             return self.load_word(Slot::LeafBits(k));
+        }
+        if let Some(test) = field_test(program, id) {
+            return self.test(test);
         }
         match &program.expr(id).kind {
             ExprKind::Const(Value::Bool(true)) => self.b.ins().iconst(types::I64, -1),
@@ -237,6 +272,18 @@ impl Words<'_, '_> {
             // `false`, missing, and (unreachable: see `is_bitwise`) anything else.
             _ => self.b.ins().iconst(types::I64, 0),
         }
+    }
+
+    /// The current word of a field test, computed once per word.
+    fn test(&mut self, test: FieldTest<'a>) -> ir::Value {
+        if let Some((_, var)) = self.tests.iter().find(|(t, _)| *t == test) {
+            return self.b.use_var(*var);
+        }
+        let word = self.test_word(&test);
+        let var = self.b.declare_var(types::I64);
+        self.b.def_var(var, word);
+        self.tests.push((test, var));
+        word
     }
 
     /// A rule of this function, or (in the late one) the bits another wrote.
