@@ -25,6 +25,10 @@ use super::aggregate::{AggState, best_time_is_value};
 use super::fuse::{Member, distinct, folds_every_event};
 use super::{Gen, V};
 
+/// A pass over the morsel for one group (`Gen::group_passes`).
+pub(super) type GroupPass<'a, 'b> =
+    fn(&mut Gen<'a, 'b>, EventId, &[Window], &[Column<'_>], ir::Value) -> Result<(), JitError>;
+
 /// One distinct aggregate of a group: its state, where each accumulator lives, and
 /// the expressions that have its value.
 pub(crate) struct Column<'x> {
@@ -46,7 +50,7 @@ struct Field {
     negated: bool,
 }
 
-impl<'x> Gen<'_, '_> {
+impl<'x, 'a, 'b> Gen<'a, 'b> {
     /// Emits one event loop per group over the morsel's rows `start..end` and returns
     /// the columns, whose values [`Gen::column_value`] reads per row.
     pub(crate) fn column_pass(
@@ -54,13 +58,24 @@ impl<'x> Gen<'_, '_> {
         groups: &[Vec<Member<'x>>],
         end: ir::Value,
     ) -> Result<Vec<Column<'x>>, JitError> {
+        self.group_passes(groups, end, Self::column_loop)
+    }
+
+    /// Emits `pass` for each group, over its event type, distinct windows and
+    /// columns, and returns every group's columns.
+    pub(super) fn group_passes(
+        &mut self,
+        groups: &[Vec<Member<'x>>],
+        end: ir::Value,
+        pass: GroupPass<'a, 'b>,
+    ) -> Result<Vec<Column<'x>>, JitError> {
         let mut all = Vec::new();
         for group in groups {
             let Some(&(_, first, _)) = group.first() else {
                 continue;
             };
             let (columns, windows) = self.columns_of(group)?;
-            self.column_loop(first.event, &windows, &columns, end)?;
+            pass(self, first.event, &windows, &columns, end)?;
             all.extend(columns);
         }
         Ok(all)
@@ -68,7 +83,7 @@ impl<'x> Gen<'_, '_> {
 
     /// A group's distinct aggregates, each with its accumulator buffers, and the
     /// group's distinct windows.
-    pub(super) fn columns_of(
+    fn columns_of(
         &mut self,
         group: &[Member<'x>],
     ) -> Result<(Vec<Column<'x>>, Vec<Window>), JitError> {

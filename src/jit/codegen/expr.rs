@@ -566,7 +566,8 @@ impl Gen<'_, '_> {
     }
 }
 
-fn int_cc(op: CmpOp) -> IntCC {
+/// The integer condition of `op` (signed).
+pub(super) fn int_cc(op: CmpOp) -> IntCC {
     match op {
         CmpOp::Eq => IntCC::Equal,
         CmpOp::Ne => IntCC::NotEqual,

@@ -62,16 +62,7 @@ impl<'x> Gen<'_, '_> {
         groups: &[Vec<Member<'x>>],
         end: ir::Value,
     ) -> Result<Vec<Column<'x>>, JitError> {
-        let mut all = Vec::new();
-        for group in groups {
-            let Some(&(_, first, _)) = group.first() else {
-                continue;
-            };
-            let (columns, windows) = self.columns_of(group)?;
-            self.recent_loop(first.event, &windows, &columns, end)?;
-            all.extend(columns);
-        }
-        Ok(all)
+        self.group_passes(groups, end, Self::recent_loop)
     }
 
     /// The pass of one group over event type `event`.

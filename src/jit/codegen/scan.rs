@@ -18,6 +18,7 @@ use crate::schema::Type;
 use crate::value::Value;
 
 use super::Gen;
+use super::expr::int_cc;
 use super::words::Words;
 
 /// The most constants an `in` list may have to be tested here (one compare each).
@@ -248,13 +249,5 @@ fn compare(
         let m = b.ins().fcmp(cc, v, c);
         return if op == CmpOp::Ne { b.ins().bnot(m) } else { m };
     }
-    let cc = match op {
-        CmpOp::Eq => IntCC::Equal,
-        CmpOp::Ne => IntCC::NotEqual,
-        CmpOp::Lt => IntCC::SignedLessThan,
-        CmpOp::Le => IntCC::SignedLessThanOrEqual,
-        CmpOp::Gt => IntCC::SignedGreaterThan,
-        CmpOp::Ge => IntCC::SignedGreaterThanOrEqual,
-    };
-    b.ins().icmp(cc, v, c)
+    b.ins().icmp(int_cc(op), v, c)
 }
