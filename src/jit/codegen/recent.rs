@@ -124,7 +124,7 @@ impl<'x> Gen<'_, '_> {
             .jump(mark, &[w.into(), zero.into(), w_first.into()]);
 
         // Bit `row - w` of `m`: whether `row` has an event at or after `lo`. Its
-        // events start at `first`, where the previous row's stop.
+        // events start at `first`, the previous row's end.
         self.b.switch_to_block(mark);
         let more = self.b.ins().icmp(IntCC::SignedLessThan, row, w_end);
         self.b.ins().brif(more, mark_row, &[], visits, &[m.into()]);
