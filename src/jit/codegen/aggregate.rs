@@ -416,6 +416,11 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// The bounds of each of `windows`, which read no event.
+    pub(super) fn window_bounds(&mut self, windows: &[Window]) -> Result<Vec<Bounds>, JitError> {
+        windows.iter().map(|&w| self.bounds(w, None)).collect()
+    }
+
     /// The window as a range of times ending at `now`, computed once per loop: the
     /// interpreter's `[now - d + 1, now]` (`Within`) or `[t, now]` (`Since`), exact
     /// (clamped at `i64::MIN` rather than wrapping).

@@ -73,10 +73,7 @@ impl<'x> Gen<'_, '_> {
         columns: &[Column<'_>],
         end: ir::Value,
     ) -> Result<(), JitError> {
-        let mut bounds = Vec::with_capacity(windows.len());
-        for window in windows {
-            bounds.push(self.bounds(*window, None)?);
-        }
+        let bounds = self.window_bounds(windows)?;
         let widest = self.widest_window(windows);
         let lo = match widest.and_then(|k| bounds.get(k)) {
             Some(Bounds::Range {
@@ -224,10 +221,7 @@ impl<'x> Gen<'_, '_> {
         self.b.ins().brif(within, more, &[], join, &[]);
         self.b.switch_to_block(more);
         // The loop's own window ranges and table loads (`Gen::cold`).
-        let mut cold_bounds = Vec::with_capacity(windows.len());
-        for window in windows {
-            cold_bounds.push(self.bounds(*window, None)?);
-        }
+        let cold_bounds = self.window_bounds(windows)?;
         let at = self.load(types::I64, at_base, i);
         self.fold_recent(columns, &cold_bounds, i, at, None)?;
         let next = self.b.ins().iadd_imm_s(i, 1);
