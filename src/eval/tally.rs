@@ -102,13 +102,31 @@ impl ValueTally {
             .take(BASE_SAMPLE)
             .fold(u64::MAX, |least, (&x, _)| least.min(x));
         let mut lanes = [[0u64; LANE_WIDTH]; LANES];
-        for (i, (&x, &ok)) in values.iter().zip(present).enumerate() {
-            if ok != 1 {
-                continue;
+        let n = values.len().min(present.len());
+        let (values, present) = (&values[..n], &present[..n]);
+        if all_ones(present) {
+            // Every cell present (a `case` with an `else`): no test per row, and each
+            // of an unrolled step's rows has its own lane.
+            let (steps, rest) = values.as_chunks::<LANES>();
+            for step in steps {
+                // A fixed count: unrolled, each row's lane a constant offset.
+                for k in 0..LANES {
+                    match lanes[k].get_mut(step[k].wrapping_sub(base) as usize) {
+                        Some(count) => *count += 1,
+                        None => self.add_outside(step[k]),
+                    }
+                }
             }
-            match lanes[i % LANES].get_mut(x.wrapping_sub(base) as usize) {
-                Some(count) => *count += 1,
-                None => self.add_bits(x),
+            rest.iter().for_each(|&x| self.add_bits(x));
+        } else {
+            for (i, (&x, &ok)) in values.iter().zip(present).enumerate() {
+                if ok != 1 {
+                    continue;
+                }
+                match lanes[i % LANES].get_mut(x.wrapping_sub(base) as usize) {
+                    Some(count) => *count += 1,
+                    None => self.add_outside(x),
+                }
             }
         }
         for k in 0..LANE_WIDTH {
@@ -117,6 +135,14 @@ impl ValueTally {
                 self.add_bits_n(base + k as u64, n);
             }
         }
+    }
+
+    /// [`Self::add_bits`] for a value outside [`Self::add_column`]'s lanes: out of
+    /// line, so that the lanes' loop stays small enough to unroll.
+    #[cold]
+    #[inline(never)]
+    fn add_outside(&mut self, x: u64) {
+        self.add_bits(x);
     }
 
     fn add_large(&mut self, x: u64, n: u64) {
@@ -268,6 +294,14 @@ impl Tally {
     }
 }
 
+/// Whether every byte is 1, tested a block at a time without an early exit (which
+/// would keep the compiler from vectorizing the test).
+fn all_ones(bytes: &[u8]) -> bool {
+    let (blocks, rest) = bytes.as_chunks::<64>();
+    let block_ok = |block: &[u8; 64]| block.iter().fold(0u8, |bad, &b| bad | (b ^ 1)) == 0;
+    blocks.iter().all(block_ok) && rest.iter().all(|&b| b == 1)
+}
+
 /// The raw bits of a value that has them (not strings, sets or missing).
 fn bits_of(value: &Value) -> Option<u64> {
     Some(match *value {
@@ -360,13 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn all_ones_finds_a_missing_cell_anywhere() {
+        for len in [0usize, 1, 63, 64, 65, 200] {
+            let mut bytes = vec![1u8; len];
+            assert!(all_ones(&bytes), "{len} ones");
+            for i in 0..len {
+                bytes[i] = 0;
+                assert!(!all_ones(&bytes), "{len} bytes, 0 at {i}");
+                bytes[i] = 2;
+                assert!(!all_ones(&bytes), "{len} bytes, 2 at {i}");
+                bytes[i] = 1;
+            }
+        }
+    }
+
+    #[test]
     fn a_column_counts_what_its_present_cells_count_one_by_one() {
         // Runs of equal values, values past the lanes' window on either side, large
         // codes, the largest raw value (whose distance from the window wraps), and
         // missing cells with values that must not count.
         let columns: Vec<Vec<u64>> = vec![
             (0..4096u64).map(|i| 1 + (i / 7) % 5).collect(),
-            (0..4096u64).map(|i| (i * 13) % 40).collect(),
+            (0..4099u64).map(|i| (i * 13) % 40).collect(),
             (0..1000u64).map(|i| 2_000_000 + i % 4).collect(),
             (0..1000u64).map(|i| 1038 + (i * 7) % 4).collect(),
             (0..1000u64)
