@@ -416,6 +416,14 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// The sum of the floats an average of floats folded (`fuse::Distinct::sums`): its
+    /// running sum, finished as a sum is.
+    pub(super) fn sum_of_avg(&mut self, state: &AggState<'_>) -> V {
+        let x = self.b.use_var(state.acc);
+        let fin = self.finite(x);
+        V { x, ok: fin }
+    }
+
     /// The bounds of each of `windows`, which read no event.
     pub(super) fn window_bounds(&mut self, windows: &[Window]) -> Result<Vec<Bounds>, JitError> {
         windows.iter().map(|&w| self.bounds(w, None)).collect()

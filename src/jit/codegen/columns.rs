@@ -37,6 +37,8 @@ pub(crate) struct Column<'x> {
     pub(super) window: usize,
     fields: Vec<Field>,
     pub(crate) exprs: Vec<ExprId>,
+    /// Sums whose value is this average's running sum (`fuse::Distinct::sums`).
+    pub(crate) sums: Vec<ExprId>,
 }
 
 /// An accumulator variable of an [`AggState`] and its per-morsel buffer.
@@ -98,6 +100,7 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
                 window: d.window,
                 fields,
                 exprs: d.exprs,
+                sums: d.sums,
             });
         }
         Ok((columns, windows))
@@ -123,15 +126,20 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
             return Ok(None);
         };
         let columns = std::mem::take(&mut self.columns);
-        let v = columns.get(k).map(|column| {
+        if let Some(column) = columns.get(k) {
             let v = self.column_value(column);
             for &e in &column.exprs {
                 self.fused.insert(e, v);
             }
-            v
-        });
+            if !column.sums.is_empty() {
+                let sum = self.sum_of_avg(&column.state);
+                for &e in &column.sums {
+                    self.fused.insert(e, sum);
+                }
+            }
+        }
         self.columns = columns;
-        Ok(v)
+        Ok(self.fused.get(&id).copied())
     }
 
     /// The value of `column` for the current row.

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ir::{Aggregate, ExprId, ExprKind, Program, RuleRef, Window};
+use crate::ir::{AggFunc, AggTarget, Aggregate, ExprId, ExprKind, Program, RuleRef, Window};
 use crate::schema::{EventId, Type};
 use crate::value::Value;
 
@@ -36,16 +36,20 @@ pub(crate) struct RowGroup<'p> {
     pub(crate) members: Vec<Member<'p>>,
 }
 
-/// A distinct aggregate of a group: the first member that computes it, the index of
-/// its window among the group's distinct windows, and every expression with its value.
+/// A distinct aggregate of a group: the member that computes it, the index of its
+/// window among the group's distinct windows, and every expression with its value.
 pub(crate) struct Distinct<'p> {
     pub(crate) member: Member<'p>,
     pub(crate) window: usize,
     pub(crate) exprs: Vec<ExprId>,
+    /// When the member is an average of floats: the sums of the same floats, whose
+    /// value is the average's running sum (`Gen::sum_of_avg`).
+    pub(crate) sums: Vec<ExprId>,
 }
 
 /// A group's distinct aggregates (the same function, target, filter, type and window
-/// compute the same value) and its distinct windows.
+/// compute the same value; a sum of floats shares the accumulator of the average of
+/// the same floats) and its distinct windows.
 pub(crate) fn distinct<'p>(
     program: &Program,
     group: &[Member<'p>],
@@ -55,10 +59,21 @@ pub(crate) fn distinct<'p>(
     let mut windows: Vec<(WindowKey, Window)> = Vec::new();
     for &(id, agg, ty) in group {
         let wkey = window_key(program, agg.window);
-        let key = (agg.func, agg.target, agg.filter, ty, wkey.clone());
+        let float_sum = sums_floats(program, agg, ty);
+        let func = if float_sum { AggFunc::Avg } else { agg.func };
+        let key = (func, agg.target, agg.filter, ty, wkey.clone());
         if let Some(&k) = by_key.get(&key) {
             if let Some(d) = out.get_mut(k) {
-                d.exprs.push(id);
+                match (float_sum, agg.func, d.member.1.func) {
+                    // The first average of sums seen so far computes them all.
+                    (true, AggFunc::Avg, AggFunc::Sum) => {
+                        d.sums.append(&mut d.exprs);
+                        d.exprs.push(id);
+                        d.member = (id, agg, ty);
+                    }
+                    (true, AggFunc::Sum, AggFunc::Avg) => d.sums.push(id),
+                    _ => d.exprs.push(id),
+                }
             }
             continue;
         }
@@ -74,9 +89,27 @@ pub(crate) fn distinct<'p>(
             member: (id, agg, ty),
             window,
             exprs: vec![id],
+            sums: Vec::new(),
         });
     }
     (out, windows.into_iter().map(|(_, w)| w).collect())
+}
+
+/// Whether `agg` (of type `ty`) is a sum or an average of floats: the two fold the
+/// same running sum.
+fn sums_floats(program: &Program, agg: &Aggregate, ty: Type) -> bool {
+    let target = match agg.target {
+        AggTarget::Prop(p) => program
+            .schema
+            .events
+            .get(agg.event.0 as usize)
+            .and_then(|e| e.props.get(p.0 as usize))
+            .map(|f| f.ty),
+        AggTarget::At | AggTarget::Event => None,
+    };
+    target == Some(Type::Float)
+        && ty == Type::Float
+        && matches!(agg.func, AggFunc::Sum | AggFunc::Avg)
 }
 
 /// The fusable aggregates, grouped by event type, in order of first use.

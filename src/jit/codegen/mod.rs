@@ -157,7 +157,7 @@ pub(crate) fn build(
     let recent = g.recent_pass(&recent, end)?;
     g.columns.extend(recent);
     for (k, column) in g.columns.iter().enumerate() {
-        for &id in &column.exprs {
+        for &id in column.exprs.iter().chain(&column.sums) {
             g.fused_column.insert(id, k);
         }
     }
