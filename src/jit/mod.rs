@@ -27,6 +27,7 @@ mod bind;
 mod codegen;
 mod native;
 mod plan;
+mod recent_rows;
 mod row;
 mod run;
 #[cfg(test)]

@@ -76,6 +76,10 @@ pub(crate) enum Slot {
     /// `now - lo` (`u64`): `WindowLo(k)`, `WindowSpan(k)` (see [`window_range`]).
     WindowLo(u32),
     WindowSpan(u32),
+    /// Per morsel: for event table `e` and the window of [`Plan::windows`] entry `k`,
+    /// a bit per row (morsel-local words): whether the row's last event is at or after
+    /// the window's first time (`recent_rows`).
+    RecentRows(u32, u32),
 }
 
 impl Slot {
@@ -114,6 +118,7 @@ impl Slot {
                 | Slot::SetMembers(_)
                 | Slot::WindowLo(_)
                 | Slot::WindowSpan(_)
+                | Slot::RecentRows(..)
         )
     }
 }
@@ -253,14 +258,26 @@ impl Plan {
 
     /// The slots of the range of the window of the last `d` (positive) microseconds.
     pub(crate) fn window(&mut self, d: i64) -> (Slot, Slot) {
+        let k = self.window_index(d);
+        (Slot::WindowLo(k), Slot::WindowSpan(k))
+    }
+
+    /// The table index of the marks of the rows of event table `event` whose last
+    /// event is in the window of the last `d` (positive) microseconds, or after it.
+    pub(crate) fn recent_rows(&mut self, event: u32, d: i64) -> u32 {
+        let k = self.window_index(d);
+        self.slot(Slot::RecentRows(event, k))
+    }
+
+    fn window_index(&mut self, d: i64) -> u32 {
         let k = match self.windows.iter().position(|&x| x == d) {
             Some(k) => k,
             None => {
                 self.windows.push(d);
                 self.windows.len() - 1
             }
-        } as u32;
-        (Slot::WindowLo(k), Slot::WindowSpan(k))
+        };
+        k as u32
     }
 
     /// The slot of the bits of `sample(fraction, salt)`, one per distinct sample: the

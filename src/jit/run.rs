@@ -206,6 +206,16 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = starts.as_mut_ptr() as usize;
                 continue;
             }
+            Slot::RecentRows(e, k) => {
+                let d = compiled.plan.windows.get(k as usize).copied().unwrap_or(1);
+                let (lo, _) = super::plan::window_range(now, d);
+                words.resize(rows.div_ceil(64).max(1), 0);
+                if let Some(table) = bound.profiles.events.get(e as usize) {
+                    super::recent_rows::recent_rows(table, start, end, lo, words);
+                }
+                buffers.table[i] = words.as_mut_ptr() as usize;
+                continue;
+            }
             Slot::SetMembers(k) => {
                 words.resize(rows.max(1), 0);
                 bound.set_members(k as usize, start..end, &mut buffers.running, words);

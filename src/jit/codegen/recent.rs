@@ -5,12 +5,13 @@
 //! events in a window are the last ones up to the row's latest event (`latest`). In a
 //! group whose windows are all short constant `within` windows (`fuse::short_window`),
 //! few events are in any window, and most rows have none. The pass goes over the
-//! morsel 64 rows at a time: it marks, a bit per row and without a branch, the rows
-//! whose last event is at or after the start of the widest window, then visits the
-//! marked rows by their bits. A visited row folds its last [`RECENT_STEPS`] events up
-//! to the latest one, in stored order, each with its in-window flags (an event outside
-//! every window changes no accumulator); only a row with more events in the widest
-//! window folds all its events, in a loop in blocks of its own. The accumulators go to
+//! morsel 64 rows at a time, reading a bit per row that the runner computed
+//! (`Slot::RecentRows`, `recent_rows`): whether the row's last event is at or after
+//! the start of the widest window; it visits the marked rows by their bits. A visited
+//! row folds its last [`RECENT_STEPS`] events up to the latest one, in stored order,
+//! each with its in-window flags (an event outside every window changes no
+//! accumulator); only a row with more events in the widest window folds all its
+//! events, in a loop in blocks of its own. The accumulators go to
 //! per-morsel buffers, as the column pass's do (`columns`), and a row not visited
 //! keeps the zeroed buffers' initial values: the value of no event in the window.
 //!
@@ -25,7 +26,6 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 
 use crate::ir::{Program, Window};
 use crate::jit::JitError;
-use crate::jit::plan::Slot;
 use crate::schema::EventId;
 
 use super::Gen;
@@ -75,30 +75,24 @@ impl<'x> Gen<'_, '_> {
     ) -> Result<(), JitError> {
         let bounds = self.window_bounds(windows)?;
         let widest = self.widest_window(windows);
-        let lo = match widest.and_then(|k| bounds.get(k)) {
-            Some(Bounds::Range {
-                lo, valid: None, ..
-            }) => *lo,
+        let d = widest.and_then(|k| windows.get(k)).and_then(|w| match *w {
+            Window::Within(d) => self.const_duration(d),
+            _ => None,
+        });
+        let marks = match (d, widest.and_then(|k| bounds.get(k))) {
+            (Some(d), Some(Bounds::Range { valid: None, .. })) => self.plan.recent_rows(event.0, d),
             // No event is in any window: every accumulator keeps its initial value.
-            Some(Bounds::Empty) => return Ok(()),
+            (_, Some(Bounds::Empty)) => return Ok(()),
             _ => {
                 return Err(JitError::Codegen(
                     "a short-window group without a constant window".into(),
                 ));
             }
         };
-        let e = event.0;
-        let offsets = self.addr(Slot::EventOffsets(e));
-        let at_base = self.addr(Slot::EventAt(e));
 
         let words = self.b.create_block();
         let w = self.b.append_block_param(words, types::I64);
         let word = self.b.create_block();
-        let mark = self.b.create_block();
-        let row = self.b.append_block_param(mark, types::I64);
-        let m = self.b.append_block_param(mark, types::I64);
-        let first = self.b.append_block_param(mark, types::I64);
-        let mark_row = self.b.create_block();
         let visits = self.b.create_block();
         let marked = self.b.append_block_param(visits, types::I64);
         let visit = self.b.create_block();
@@ -110,37 +104,17 @@ impl<'x> Gen<'_, '_> {
         let more = self.b.ins().icmp(IntCC::SignedLessThan, w, end);
         self.b.ins().brif(more, word, &[], done, &[]);
 
-        // The word's rows: `w..w_end`.
+        // The word's marks (`Slot::RecentRows`, morsel-local): rows `w..w + 64`.
         self.b.switch_to_block(word);
-        let full = self.b.ins().iadd_imm_s(w, WORD_ROWS);
-        let w_end = self.b.ins().smin(full, end);
-        let w_first = self.load_u32(offsets, w);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b
+        let local = self.b.ins().isub(w, self.start);
+        let k = self.b.ins().ushr_imm_u(local, 6);
+        let base = self
+            .b
             .ins()
-            .jump(mark, &[w.into(), zero.into(), w_first.into()]);
-
-        // Bit `row - w` of `m`: whether `row` has an event at or after `lo`. Its
-        // events start at `first`, the previous row's end.
-        self.b.switch_to_block(mark);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, w_end);
-        self.b.ins().brif(more, mark_row, &[], visits, &[m.into()]);
-        self.b.switch_to_block(mark_row);
-        let next_row = self.b.ins().iadd_imm_s(row, 1);
-        let stop = self.load_u32(offsets, next_row);
-        let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, stop, first);
-        let last = self.b.ins().iadd_imm_s(stop, -1);
-        let index = self.readable(nonempty, last);
-        let at = self.load(types::I64, at_base, index);
-        let recent = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, at, lo);
-        let bit = self.and(recent, nonempty);
-        let bit = self.b.ins().uextend(types::I64, bit);
-        let shift = self.b.ins().isub(row, w);
-        let bit = self.b.ins().ishl(bit, shift);
-        let m_next = self.b.ins().bor(m, bit);
-        self.b
-            .ins()
-            .jump(mark, &[next_row.into(), m_next.into(), stop.into()]);
+            .load(types::I64, Self::flags(), self.table, (marks * 8) as i32);
+        let at = self.elem(base, k, 8);
+        let m = self.b.ins().load(types::I64, Self::out_flags(), at, 0);
+        self.b.ins().jump(visits, &[m.into()]);
 
         // The marked rows, lowest first.
         self.b.switch_to_block(visits);
