@@ -25,6 +25,7 @@
 
 mod bind;
 mod codegen;
+mod latest_events;
 mod native;
 mod plan;
 mod recent_rows;

@@ -80,6 +80,10 @@ pub(crate) enum Slot {
     /// a bit per row (morsel-local words): whether the row's last event is at or after
     /// the window's first time (`recent_rows`).
     RecentRows(u32, u32),
+    /// Per morsel: for event table `e`, each row's latest event at or before `now`:
+    /// its time (0 if none) and the number of the row's events up to it, two `i64`s a
+    /// row (`latest_events`).
+    Latest(u32),
 }
 
 impl Slot {
@@ -95,6 +99,7 @@ impl Slot {
             | Slot::TagOk(_)
             | Slot::AccBytes(_) => Some(1),
             Slot::TagVals(_) | Slot::AccWords(_) | Slot::SetMembers(_) => Some(8),
+            Slot::Latest(_) => Some(16),
             _ => None,
         }
     }
@@ -119,6 +124,7 @@ impl Slot {
                 | Slot::WindowLo(_)
                 | Slot::WindowSpan(_)
                 | Slot::RecentRows(..)
+                | Slot::Latest(_)
         )
     }
 }

@@ -21,6 +21,8 @@ pub(crate) struct Buffers {
     bytes: Vec<Vec<u8>>,
     /// `EventStarts` buffers.
     starts: Vec<Vec<u16>>,
+    /// `Latest` buffers.
+    latest: Vec<Vec<[i64; 2]>>,
     /// Scratch of `Bound::set_members`.
     running: Vec<u64>,
 }
@@ -181,6 +183,7 @@ pub(crate) fn run_morsel(
     buffers.words.resize_with(slots.len(), Vec::new);
     buffers.bytes.resize_with(slots.len(), Vec::new);
     buffers.starts.resize_with(slots.len(), Vec::new);
+    buffers.latest.resize_with(slots.len(), Vec::new);
     // The word function overwrites every word of its rules' bitsets, and packing the
     // row function's bytes every word of theirs: those buffers are only sized, not
     // cleared.
@@ -214,6 +217,15 @@ pub(crate) fn run_morsel(
                     super::recent_rows::recent_rows(table, start, end, lo, words);
                 }
                 buffers.table[i] = words.as_mut_ptr() as usize;
+                continue;
+            }
+            Slot::Latest(e) => {
+                let latest = &mut buffers.latest[i];
+                latest.resize(rows.max(1), [0, 0]);
+                if let Some(table) = bound.profiles.events.get(e as usize) {
+                    super::latest_events::latest_events(table, start, end, now, latest);
+                }
+                buffers.table[i] = latest.as_mut_ptr() as usize;
                 continue;
             }
             Slot::SetMembers(k) => {
@@ -276,9 +288,10 @@ pub(crate) fn run_morsel(
     // call, zeroed unless the word function runs and
     // writes it whole or the row function writes every row before reading it (bool
     // bytes, valued tags' values and validity); a `SetMembers` slot holds one word per
-    // row (`Bound::set_members`); an `EventStarts` slot holds one `u16`
-    // per event of the morsel's rows and one more, filled by `row_starts`; the window
-    // slots hold values, not addresses. `start..end` are rows of the bound profiles,
+    // row (`Bound::set_members`), a `Latest` slot two words per row
+    // (`latest_events`), a `RecentRows` slot a bit per row (`recent_rows`); an
+    // `EventStarts` slot holds one `u16` per event of the morsel's rows and one more,
+    // filled by `row_starts`; the window slots hold values, not addresses. `start..end` are rows of the bound profiles,
     // whose shape `bind` checked.
     unsafe {
         compiled

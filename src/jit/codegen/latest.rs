@@ -12,8 +12,11 @@
 //! * `first(e).at` (no filter, no window) is the row's first event's time if the row
 //!   has a latest event.
 //!
-//! Finding the latest event reads the row's end offset and the time of its last event;
-//! only a row whose last event is after `now` walks back, in a block of its own.
+//! The runner finds each row's latest event, and the number of events up to it, per
+//! morsel (`Slot::Latest`, `latest_events`): the row function reads two words. The
+//! short windows' pass (`recent`) finds it itself for the rows it visits: the row's end
+//! offset and the time of its last event; only a row whose last event is after `now`
+//! walks back, in a block of its own.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
@@ -62,12 +65,11 @@ pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<RowGroup<'x>>, Vec
     (latest, rest)
 }
 
-/// A row's events of one type up to `now`: event rows `first..stop`, the time of the
-/// last of them (unspecified if there is none), and the address of the table's times.
+/// A row's events of one type up to `now`: event rows `first..stop`, and the address
+/// of the table's times.
 pub(super) struct RowEvents {
     pub(super) first: ir::Value,
     pub(super) stop: ir::Value,
-    pub(super) last_at: ir::Value,
     pub(super) at_base: ir::Value,
 }
 
@@ -77,23 +79,23 @@ impl Gen<'_, '_> {
         &mut self,
         group: &RowGroup<'_>,
     ) -> Result<Vec<(ExprId, V)>, JitError> {
-        let RowEvents {
-            first,
-            stop: latest,
-            last_at,
-            at_base,
-        } = self.row_events(group.event);
-        let has = self.b.ins().icmp(IntCC::UnsignedGreaterThan, latest, first);
+        // The runner found the row's latest event (`Slot::Latest`, `latest_events`).
+        let e = group.event.0;
+        let entries = self.addr(Slot::Latest(e));
+        let entry = self.elem(entries, self.row, 16);
+        let last_at = self.b.ins().load(types::I64, Self::flags(), entry, 0);
+        let count = self.b.ins().load(types::I64, Self::flags(), entry, 8);
+        let has = self.b.ins().icmp_imm_s(IntCC::NotEqual, count, 0);
         let zero = self.b.ins().iconst(types::I64, 0);
         let mut values = Vec::with_capacity(group.members.len());
         for &(id, agg, _) in &group.members {
             let v = match agg.func {
-                AggFunc::Count => {
-                    let n = self.b.ins().isub(latest, first);
-                    self.present(n)
-                }
+                AggFunc::Count => self.present(count),
                 AggFunc::First => {
+                    let offsets = self.addr(Slot::EventOffsets(e));
+                    let first = self.load_u32(offsets, self.row);
                     let index = self.readable(has, first);
+                    let at_base = self.addr(Slot::EventAt(e));
                     let x = self.load(types::I64, at_base, index);
                     let x = self.pick(has, x, zero);
                     V { x, ok: has }
@@ -132,23 +134,17 @@ impl Gen<'_, '_> {
         let next_row = self.b.ins().iadd_imm_s(self.row, 1);
         let end = self.load_u32(offsets, next_row);
         let at_base = self.addr(Slot::EventAt(e));
-        let (stop, last_at) = self.latest_event(first, end, at_base);
+        let stop = self.latest_event(first, end, at_base);
         RowEvents {
             first,
             stop,
-            last_at,
             at_base,
         }
     }
 
     /// The row's events `first..end`: one past its latest event (at or before `now`;
-    /// `first` if none) and that event's time (`0` if none).
-    fn latest_event(
-        &mut self,
-        first: ir::Value,
-        end: ir::Value,
-        at_base: ir::Value,
-    ) -> (ir::Value, ir::Value) {
+    /// `first` if none).
+    fn latest_event(&mut self, first: ir::Value, end: ir::Value, at_base: ir::Value) -> ir::Value {
         let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, first);
         let last = self.b.ins().iadd_imm_s(end, -1);
         let index = self.readable(nonempty, last);
@@ -158,7 +154,6 @@ impl Gen<'_, '_> {
 
         let join = self.b.create_block();
         let found = self.b.append_block_param(join, types::I64);
-        let found_at = self.b.append_block_param(join, types::I64);
         let walk = self.b.create_block();
         let back = self.b.append_block_param(walk, types::I64);
         let step = self.b.create_block();
@@ -168,7 +163,7 @@ impl Gen<'_, '_> {
         self.b.set_cold_block(none);
         self.b
             .ins()
-            .brif(late, walk, &[last.into()], join, &[end.into(), x.into()]);
+            .brif(late, walk, &[last.into()], join, &[end.into()]);
 
         // `back` is an event after `now`: the latest event is before it, if any.
         self.b.switch_to_block(walk);
@@ -182,18 +177,13 @@ impl Gen<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::SignedGreaterThan, prev_at, self.now);
-        self.b.ins().brif(
-            late,
-            walk,
-            &[prev.into()],
-            join,
-            &[back.into(), prev_at.into()],
-        );
+        self.b
+            .ins()
+            .brif(late, walk, &[prev.into()], join, &[back.into()]);
         self.b.switch_to_block(none);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().jump(join, &[first.into(), zero.into()]);
+        self.b.ins().jump(join, &[first.into()]);
 
         self.b.switch_to_block(join);
-        (found, found_at)
+        found
     }
 }
