@@ -12,7 +12,10 @@
 //!   that fail the check are evaluated by the interpreter (same results).
 //! * `sample` is computed in Rust once per morsel into a bitset (`run`), and so is, for
 //!   each `set<string>` field tested with `contains "constant"`, a word per row of the
-//!   constants its set holds (`Bound::set_members`).
+//!   constants its set holds (`Bound::set_members`), and facts about each row's last
+//!   events (`last_events`): its latest event of the types whose aggregates are read
+//!   off it, and whether it has events in a group of short windows, with AVX-512
+//!   gathers where the processor has them, which Cranelift's vectors cannot express.
 //! * Top-level aggregates over the same event type and window share one pass over the
 //!   profile's events (`codegen::fuse`), within a chunk.
 //!
@@ -25,10 +28,9 @@
 
 mod bind;
 mod codegen;
-mod latest_events;
+mod last_events;
 mod native;
 mod plan;
-mod recent_rows;
 mod row;
 mod run;
 #[cfg(test)]

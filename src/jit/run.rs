@@ -214,7 +214,7 @@ pub(crate) fn run_morsel(
                 let (lo, _) = super::plan::window_range(now, d);
                 words.resize(rows.div_ceil(64).max(1), 0);
                 if let Some(table) = bound.profiles.events.get(e as usize) {
-                    super::recent_rows::recent_rows(table, start, end, lo, words);
+                    super::last_events::recent_rows(table, start, end, lo, words);
                 }
                 buffers.table[i] = words.as_mut_ptr() as usize;
                 continue;
@@ -223,7 +223,7 @@ pub(crate) fn run_morsel(
                 let latest = &mut buffers.latest[i];
                 latest.resize(rows.max(1), [0, 0]);
                 if let Some(table) = bound.profiles.events.get(e as usize) {
-                    super::latest_events::latest_events(table, start, end, now, latest);
+                    super::last_events::latest_events(table, start, end, now, latest);
                 }
                 buffers.table[i] = latest.as_mut_ptr() as usize;
                 continue;
