@@ -6,7 +6,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::Variable;
 
-use crate::ir::{AggFunc, AggTarget, Aggregate, ExprKind, Window};
+use crate::ir::{AggFunc, AggTarget, Aggregate, ExprKind, Program, Window};
 use crate::schema::Type;
 use crate::value::Value;
 
@@ -61,6 +61,21 @@ pub(super) fn best_time_is_value(agg: &Aggregate) -> bool {
     matches!(agg.func, AggFunc::First | AggFunc::Last) && matches!(agg.target, AggTarget::At)
 }
 
+/// The type of what `agg` (of type `ty`) folds: an event's time, the event, or a
+/// property.
+pub(super) fn target_type(program: &Program, agg: &Aggregate, ty: Type) -> Type {
+    match agg.target {
+        AggTarget::At => Type::Time,
+        AggTarget::Event => ty,
+        AggTarget::Prop(p) => program
+            .schema
+            .events
+            .get(agg.event.0 as usize)
+            .and_then(|e| e.props.get(p.0 as usize))
+            .map_or(ty, |f| f.ty),
+    }
+}
+
 impl Gen<'_, '_> {
     fn var(&mut self, ty: ir::Type, init: ir::Value) -> Variable {
         let v = self.b.declare_var(ty);
@@ -70,20 +85,6 @@ impl Gen<'_, '_> {
 
     fn iconst8(&mut self, x: i64) -> ir::Value {
         self.b.ins().iconst(types::I8, x)
-    }
-
-    fn target_type(&self, agg: &Aggregate, ty: Type) -> Type {
-        match agg.target {
-            AggTarget::At => Type::Time,
-            AggTarget::Event => ty,
-            AggTarget::Prop(p) => self
-                .program
-                .schema
-                .events
-                .get(agg.event.0 as usize)
-                .and_then(|e| e.props.get(p.0 as usize))
-                .map_or(ty, |f| f.ty),
-        }
     }
 
     pub(super) fn aggregate(
@@ -115,7 +116,7 @@ impl Gen<'_, '_> {
         {
             return Err(JitError::Unsupported("an unknown event type".into()));
         }
-        let target_ty = self.target_type(agg, ty);
+        let target_ty = target_type(self.program, agg, ty);
         if target_ty == Type::StrSet && !matches!(agg.func, AggFunc::First | AggFunc::Last) {
             return Err(JitError::Unsupported("an aggregate over a set".into()));
         }

@@ -98,16 +98,8 @@ pub(crate) fn distinct<'p>(
 /// Whether `agg` (of type `ty`) is a sum or an average of floats: the two fold the
 /// same running sum.
 fn sums_floats(program: &Program, agg: &Aggregate, ty: Type) -> bool {
-    let target = match agg.target {
-        AggTarget::Prop(p) => program
-            .schema
-            .events
-            .get(agg.event.0 as usize)
-            .and_then(|e| e.props.get(p.0 as usize))
-            .map(|f| f.ty),
-        AggTarget::At | AggTarget::Event => None,
-    };
-    target == Some(Type::Float)
+    matches!(agg.target, AggTarget::Prop(_))
+        && super::aggregate::target_type(program, agg, ty) == Type::Float
         && ty == Type::Float
         && matches!(agg.func, AggFunc::Sum | AggFunc::Avg)
 }
