@@ -70,11 +70,12 @@ pub struct Compiled {
     plan: plan::Plan,
     /// Where each tag's and segment's result is written.
     outputs: Vec<run::Output>,
-    /// The bool results the row function writes as bytes (`run::packs`), the late
-    /// rules' leaves it writes as bytes (packed only when the word functions run), and
-    /// by table index, whether packing writes the buffer whole.
-    packs: Vec<(usize, usize)>,
-    leaf_packs: Vec<(usize, usize)>,
+    /// The bool results the row function writes as bytes (`run::packs`: arena offset
+    /// of the bytes, table index of the bits), the late rules' leaves it writes as
+    /// bytes (packed only when the word functions run), and by table index, whether
+    /// packing writes the buffer whole.
+    packs: Vec<run::Pack>,
+    leaf_packs: Vec<run::Pack>,
     packed: Vec<bool>,
     /// `run::morsel_slots`: the runner's buffers, and the result bits it trims.
     morsel_slots: Vec<usize>,
@@ -100,10 +101,8 @@ impl Compiled {
         let order = rule_order(&program);
         let mut plan = plan::Plan::default();
         let native = native::Native::build(&program, &order, &mut plan)?;
-        let outputs = run::outputs(&program, &plan.slots);
-        let (leaf_packs, packs): (Vec<_>, Vec<_>) = run::packs(&plan.slots)
-            .into_iter()
-            .partition(|&(bytes, _)| matches!(plan.slots[bytes], plan::Slot::LeafBytes(_)));
+        let outputs = run::outputs(&program, &plan);
+        let (packs, leaf_packs) = run::packs(&plan);
         let mut packed = vec![false; plan.slots.len()];
         for &(_, bits) in packs.iter().chain(&leaf_packs) {
             packed[bits] = true;

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::eval::MORSEL_ROWS;
 use crate::ir::RegexId;
 use crate::schema::EnumId;
 
@@ -84,6 +85,10 @@ pub(crate) enum Slot {
     /// its time (0 if none) and the number of the row's events up to it, two `i64`s a
     /// row (`latest_events`).
     Latest(u32),
+    /// Per morsel: the start of the arena that holds every buffer with one entry per
+    /// row, biased back by the morsel's first row for entries of this many bytes (see
+    /// [`Plan::arena_offset`]).
+    Arena(u32),
 }
 
 impl Slot {
@@ -100,6 +105,7 @@ impl Slot {
             | Slot::AccBytes(_) => Some(1),
             Slot::TagVals(_) | Slot::AccWords(_) | Slot::SetMembers(_) => Some(8),
             Slot::Latest(_) => Some(16),
+            Slot::Arena(bytes) => Some(bytes as usize),
             _ => None,
         }
     }
@@ -125,6 +131,7 @@ impl Slot {
                 | Slot::WindowSpan(_)
                 | Slot::RecentRows(..)
                 | Slot::Latest(_)
+                | Slot::Arena(_)
         )
     }
 }
@@ -158,6 +165,9 @@ pub(crate) struct SetMembers {
     pub(crate) strings: Vec<u32>,
 }
 
+/// Each arena buffer starts on a cache line of its own.
+pub(crate) const ARENA_ALIGN: usize = 64;
+
 /// Strings per [`SetMembers`]: the bits of a word.
 pub(crate) const MEMBERS_PER_WORD: usize = 64;
 
@@ -180,6 +190,11 @@ pub(crate) struct Plan {
     pub(crate) windows: Vec<i64>,
     /// Accumulator buffers handed out so far.
     accumulators: u32,
+    /// Where each buffer with one entry per row (`Slot::row_entry_bytes`) starts in
+    /// the arena, by table index.
+    arena: Vec<Option<usize>>,
+    /// The arena's size in bytes: room for `MORSEL_ROWS` entries per buffer.
+    pub(crate) arena_bytes: usize,
 }
 
 impl Plan {
@@ -191,7 +206,30 @@ impl Plan {
         let i = self.slots.len() as u32;
         self.slots.push(slot);
         self.index.insert(slot, i);
+        let in_arena = match slot.row_entry_bytes() {
+            Some(_) if matches!(slot, Slot::Arena(_)) => None,
+            Some(bytes) => {
+                // A line more than the buffer needs: buffers of a power of two
+                // bytes would otherwise start 4 KiB apart, and a row's entries in
+                // all of them would share one set of the L1 cache (and look alike to
+                // the processor's check of loads against earlier stores).
+                let at = self.arena_bytes;
+                self.arena_bytes +=
+                    (MORSEL_ROWS * bytes).next_multiple_of(ARENA_ALIGN) + ARENA_ALIGN;
+                Some(at)
+            }
+            None => None,
+        };
+        self.arena.push(in_arena);
         i
+    }
+
+    /// Where the buffer of table index `i` starts in the arena, for a slot with one
+    /// entry per row. Row `r`'s entry of `b` bytes is at `Slot::Arena(b)`'s address
+    /// plus `r * b` plus this offset: compiled code addresses every such buffer off one
+    /// arena address and a constant, without loading the buffer's own address.
+    pub(crate) fn arena_offset(&self, i: u32) -> Option<usize> {
+        self.arena.get(i as usize).copied().flatten()
     }
 
     pub(crate) fn string(&mut self, s: &Arc<str>) -> u32 {
@@ -308,4 +346,61 @@ pub(crate) fn window_range(now: i64, d: i64) -> (i64, u64) {
     let lo = (i128::from(now) - i128::from(d) + 1).max(i128::from(i64::MIN));
     let span = i128::from(now) - lo;
     (lo as i64, span as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Every buffer with one entry per row gets room for a whole morsel in the arena,
+    /// on a cache line of its own, without overlapping another; no two start at the
+    /// same offset within a 4 KiB page; other slots have no place in it.
+    #[test]
+    fn arena_buffers_are_disjoint_aligned_and_staggered() {
+        let mut plan = Plan::default();
+        let row_slots = [
+            Slot::TagBytes(0),
+            Slot::TagVals(1),
+            Slot::TagOk(1),
+            Slot::Latest(2),
+            Slot::SetMembers(0),
+            Slot::SegBytes(3),
+            Slot::LeafBytes(4),
+            Slot::TagBytes(5),
+        ];
+        let mut spans = Vec::new();
+        for slot in row_slots {
+            plan.slot(Slot::TagBits(spans.len() as u32));
+            plan.slot(Slot::WindowLo(0));
+            let i = plan.slot(slot);
+            let bytes = slot.row_entry_bytes().unwrap();
+            let at = plan.arena_offset(i).unwrap();
+            spans.push((at, at + MORSEL_ROWS * bytes));
+        }
+        for k in [plan.accumulator(true), plan.accumulator(false)] {
+            let bytes = plan.slots[k as usize].row_entry_bytes().unwrap();
+            let at = plan.arena_offset(k).unwrap();
+            spans.push((at, at + MORSEL_ROWS * bytes));
+        }
+        // Asked for again: the same place.
+        let again = plan.slot(Slot::TagBytes(0));
+        assert_eq!(plan.arena_offset(again), Some(spans[0].0));
+        for (i, &(lo, hi)) in spans.iter().enumerate() {
+            assert_eq!(lo % ARENA_ALIGN, 0);
+            assert!(hi <= plan.arena_bytes);
+            for &(lo2, hi2) in &spans[i + 1..] {
+                assert!(hi <= lo2 || hi2 <= lo, "{lo}..{hi} overlaps {lo2}..{hi2}");
+            }
+        }
+        let mut in_page: Vec<usize> = spans.iter().map(|&(lo, _)| lo % 4096).collect();
+        in_page.sort_unstable();
+        in_page.dedup();
+        assert_eq!(in_page.len(), spans.len());
+        for slot in [Slot::TagBits(0), Slot::WindowLo(0), Slot::Arena(8)] {
+            let i = plan.slot(slot);
+            assert_eq!(plan.arena_offset(i), None, "{slot:?}");
+        }
+    }
 }

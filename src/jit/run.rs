@@ -10,21 +10,54 @@ use crate::value::Value;
 
 use super::Compiled;
 use super::bind::Bound;
-use super::plan::Slot;
+use super::plan::{Plan, Slot};
 
 /// One morsel's output buffers, reused across morsels.
 #[derive(Default)]
 pub(crate) struct Buffers {
     table: Vec<usize>,
-    /// One buffer per per-morsel slot, by table index.
+    /// The buffers of the per-morsel slots without an entry per row (bitsets), by
+    /// table index.
     words: Vec<Vec<u64>>,
-    bytes: Vec<Vec<u8>>,
+    /// Every buffer with one entry per row, each at its `Plan::arena_offset` (bytes).
+    arena: Vec<u64>,
     /// `EventStarts` buffers.
     starts: Vec<Vec<u16>>,
-    /// `Latest` buffers.
-    latest: Vec<Vec<[i64; 2]>>,
     /// Scratch of `Bound::set_members`.
     running: Vec<u64>,
+}
+
+/// The `len` words of the arena from byte `at` (a multiple of `plan::ARENA_ALIGN`).
+fn arena_words(arena: &[u64], at: usize, len: usize) -> &[u64] {
+    arena
+        .get(at / 8..)
+        .and_then(|w| w.get(..len))
+        .unwrap_or(&[])
+}
+
+fn arena_words_mut(arena: &mut [u64], at: usize, len: usize) -> &mut [u64] {
+    arena
+        .get_mut(at / 8..)
+        .and_then(|w| w.get_mut(..len))
+        .unwrap_or_default()
+}
+
+fn arena_bytes(arena: &[u64], at: usize, len: usize) -> &[u8] {
+    let bytes: &[u8] = bytemuck::cast_slice(arena);
+    bytes.get(at..).and_then(|b| b.get(..len)).unwrap_or(&[])
+}
+
+fn arena_bytes_mut(arena: &mut [u64], at: usize, len: usize) -> &mut [u8] {
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(arena);
+    bytes
+        .get_mut(at..)
+        .and_then(|b| b.get_mut(..len))
+        .unwrap_or_default()
+}
+
+/// `len` pairs of words (`Slot::Latest` entries) from byte `at`.
+fn arena_pairs_mut(arena: &mut [u64], at: usize, len: usize) -> &mut [[i64; 2]] {
+    bytemuck::cast_slice_mut(arena_words_mut(arena, at, 2 * len))
 }
 
 // A morsel's row-start counts are `u16`s.
@@ -104,14 +137,15 @@ fn tally_morsel(
     let program = &*compiled.program;
     // Bits past `rows` are never set: the buffers start zeroed.
     let ones = |i: usize| popcount(&buffers.words[i]);
+    let arena = &buffers.arena[..];
     tally.profiles += rows as u64;
     let tags = tally.tags.iter_mut().zip(&program.tags);
     for ((count, rule), output) in tags.zip(&compiled.outputs) {
         match (count, *output) {
             (TagTally::Members(n), Output::Bits(i)) => *n += ones(i),
             (TagTally::Values(values), Output::Vals { vals, ok }) => {
-                let xs = buffers.words[vals].get(..rows).unwrap_or(&[]);
-                let oks = buffers.bytes[ok].get(..rows).unwrap_or(&[]);
+                let xs = arena_words(arena, vals, rows);
+                let oks = arena_bytes(arena, ok, rows);
                 if rule.ty == Type::StrSet {
                     for (&x, _) in xs.iter().zip(oks).filter(|(_, ok)| **ok == 1) {
                         values.add_key(bound.set_value(x).to_key(&program.schema));
@@ -176,14 +210,20 @@ pub(crate) fn run_morsel(
     now: i64,
     buffers: &mut Buffers,
 ) {
+    // The callers' morsels are never longer; the arena has room for no more.
+    let end = end.min(start + MORSEL_ROWS);
     let rows = end - start;
     let slots = &compiled.plan.slots;
     buffers.table.clear();
     buffers.table.extend_from_slice(&bound.table);
     buffers.words.resize_with(slots.len(), Vec::new);
-    buffers.bytes.resize_with(slots.len(), Vec::new);
     buffers.starts.resize_with(slots.len(), Vec::new);
-    buffers.latest.resize_with(slots.len(), Vec::new);
+    // Sized once for whole morsels; the slots below zero what must start zeroed.
+    let arena_len = compiled.plan.arena_bytes.div_ceil(8).max(1);
+    if buffers.arena.len() < arena_len {
+        buffers.arena = vec![0; arena_len];
+    }
+    let arena_at = buffers.arena.as_mut_ptr() as usize;
     // The word function overwrites every word of its rules' bitsets, and packing the
     // row function's bytes every word of theirs: those buffers are only sized, not
     // cleared.
@@ -192,6 +232,27 @@ pub(crate) fn run_morsel(
         let Some(slot) = slots.get(i) else {
             continue;
         };
+        if let Some(at) = compiled.plan.arena_offset(i as u32) {
+            let arena = &mut buffers.arena[..];
+            match *slot {
+                Slot::Latest(e) => {
+                    let latest = arena_pairs_mut(arena, at, rows);
+                    if let Some(table) = bound.profiles.events.get(e as usize) {
+                        super::last_events::latest_events(table, start, end, now, latest);
+                    }
+                }
+                Slot::SetMembers(k) => {
+                    let words = arena_words_mut(arena, at, rows);
+                    bound.set_members(k as usize, start..end, &mut buffers.running, words);
+                }
+                Slot::AccWords(_) => arena_words_mut(arena, at, rows).fill(0),
+                Slot::AccBytes(_) => arena_bytes_mut(arena, at, rows).fill(0),
+                // Written for every row before it is read.
+                _ => {}
+            }
+            buffers.table[i] = arena_at + at;
+            continue;
+        }
         let words = &mut buffers.words[i];
         let len = match *slot {
             Slot::WindowLo(k) | Slot::WindowSpan(k) => {
@@ -219,38 +280,10 @@ pub(crate) fn run_morsel(
                 buffers.table[i] = words.as_mut_ptr() as usize;
                 continue;
             }
-            Slot::Latest(e) => {
-                let latest = &mut buffers.latest[i];
-                latest.resize(rows.max(1), [0, 0]);
-                if let Some(table) = bound.profiles.events.get(e as usize) {
-                    super::last_events::latest_events(table, start, end, now, latest);
-                }
-                buffers.table[i] = latest.as_mut_ptr() as usize;
+            Slot::Arena(_) => {
+                buffers.table[i] = arena_at;
                 continue;
             }
-            Slot::SetMembers(k) => {
-                words.resize(rows.max(1), 0);
-                bound.set_members(k as usize, start..end, &mut buffers.running, words);
-                buffers.table[i] = words.as_mut_ptr() as usize;
-                continue;
-            }
-            // Written for every row before it is read: sized only.
-            Slot::TagBytes(_) | Slot::SegBytes(_) | Slot::LeafBytes(_) | Slot::TagOk(_) => {
-                let bytes = &mut buffers.bytes[i];
-                if bytes.len() < rows.max(1) {
-                    bytes.resize(rows.max(1), 0);
-                }
-                buffers.table[i] = bytes.as_mut_ptr() as usize;
-                continue;
-            }
-            Slot::TagVals(_) => {
-                if words.len() < rows.max(1) {
-                    words.resize(rows.max(1), 0);
-                }
-                buffers.table[i] = words.as_mut_ptr() as usize;
-                continue;
-            }
-            Slot::AccWords(_) => rows.max(1),
             _ => rows.div_ceil(64).max(1),
         };
         let whole = (by_words && compiled.native.writes_whole(i)) || compiled.packed[i];
@@ -268,12 +301,6 @@ pub(crate) fn run_morsel(
             }
         }
         buffers.table[i] = words.as_mut_ptr() as usize;
-        if let Slot::AccBytes(_) = *slot {
-            let bytes = &mut buffers.bytes[i];
-            bytes.clear();
-            bytes.resize(rows.max(1), 0);
-            buffers.table[i] = bytes.as_mut_ptr() as usize;
-        }
     }
     for &(i, size) in &compiled.by_row {
         if let Some(entry) = buffers.table.get_mut(i) {
@@ -282,29 +309,37 @@ pub(crate) fn run_morsel(
     }
     // SAFETY: `buffers.table` is the bound table (addresses into `bound`, alive for
     // this call) with every per-morsel buffer slot pointing at a buffer of `rows`
-    // entries (words for values and bits, bytes for validity and bool bytes; the
-    // address biased back by `start` entries where `Slot::row_entry_bytes`, as the
-    // code indexes those by row, `start..end`) that nothing else touches during the
-    // call, zeroed unless the word function runs and
-    // writes it whole or the row function writes every row before reading it (bool
-    // bytes, valued tags' values and validity); a `SetMembers` slot holds one word per
-    // row (`Bound::set_members`), a `Latest` slot two words per row
-    // (`latest_events`), a `RecentRows` slot a bit per row (`recent_rows`); an
-    // `EventStarts` slot holds one `u16` per event of the morsel's rows and one more,
-    // filled by `row_starts`; the window slots hold values, not addresses. `start..end` are rows of the bound profiles,
-    // whose shape `bind` checked.
+    // entries that nothing else touches during the call: words for bits, and for a
+    // slot with one entry per row (`Slot::row_entry_bytes`) its place in the arena,
+    // which has room for `MORSEL_ROWS >= rows` entries of every such buffer at its
+    // `Plan::arena_offset`, and the `Arena` slots the arena's start; those addresses
+    // are biased back by `start` entries, as the code indexes them by row,
+    // `start..end`. A buffer is zeroed unless the word function runs and writes it
+    // whole or the row function writes every row before reading it (bool bytes,
+    // valued tags' values and validity); a `SetMembers` slot holds one word per row
+    // (`Bound::set_members`), a `Latest` slot two words per row (`latest_events`), a
+    // `RecentRows` slot a bit per row (`recent_rows`); an `EventStarts` slot holds one
+    // `u16` per event of the morsel's rows and one more, filled by `row_starts`; the
+    // window slots hold values, not addresses. `start..end` are rows of the bound
+    // profiles, whose shape `bind` checked.
     unsafe {
         compiled
             .native
             .call(&buffers.table, start, end, bound.profiles.len(), now)
     };
     for &(bytes, bits) in &compiled.packs {
-        pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+        pack_bits(
+            arena_bytes(&buffers.arena, bytes, rows),
+            &mut buffers.words[bits],
+        );
     }
     if by_words {
         // Leaves are written, and read, only when the word functions run.
         for &(bytes, bits) in &compiled.leaf_packs {
-            pack_bits(&buffers.bytes[bytes][..rows], &mut buffers.words[bits]);
+            pack_bits(
+                arena_bytes(&buffers.arena, bytes, rows),
+                &mut buffers.words[bits],
+            );
         }
         // SAFETY: the table is as above, and every bool rule's and leaf's bits were
         // just packed (or written whole by the early word function).
@@ -313,24 +348,29 @@ pub(crate) fn run_morsel(
     clear_tails(&compiled.tails, buffers, rows);
 }
 
-/// Where the row function writes a bool rule's bytes and where their bits go: table
-/// indexes of each `TagBytes`/`SegBytes` slot and its `TagBits`/`SegBits` slot.
-pub(crate) fn packs(slots: &[Slot]) -> Vec<(usize, usize)> {
-    let positions = positions(slots);
+/// A bool result's bytes (arena offset) and bits (table index).
+pub(crate) type Pack = (usize, usize);
+
+/// Where the row function writes a bool rule's bytes and where their bits go: the
+/// arena offset of each `TagBytes`/`SegBytes` slot and the table index of its
+/// `TagBits`/`SegBits` slot; then the same for the late rules' leaves (`LeafBytes`,
+/// `LeafBits`).
+pub(crate) fn packs(plan: &Plan) -> (Vec<Pack>, Vec<Pack>) {
+    let positions = positions(&plan.slots);
     let index = |slot: Slot| positions.get(&slot).copied();
-    slots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, slot)| {
-            let bits = match *slot {
-                Slot::TagBytes(t) => Slot::TagBits(t),
-                Slot::SegBytes(s) => Slot::SegBits(s),
-                Slot::LeafBytes(k) => Slot::LeafBits(k),
-                _ => return None,
-            };
-            index(bits).map(|b| (i, b))
-        })
-        .collect()
+    let (mut rules, mut leaves) = (Vec::new(), Vec::new());
+    for (i, slot) in plan.slots.iter().enumerate() {
+        let (bits, into) = match *slot {
+            Slot::TagBytes(t) => (Slot::TagBits(t), &mut rules),
+            Slot::SegBytes(s) => (Slot::SegBits(s), &mut rules),
+            Slot::LeafBytes(k) => (Slot::LeafBits(k), &mut leaves),
+            _ => continue,
+        };
+        if let (Some(bytes), Some(bits)) = (plan.arena_offset(i as u32), index(bits)) {
+            into.push((bytes, bits));
+        }
+    }
+    (rules, leaves)
 }
 
 /// The table index of every slot (a rule set of thousands has thousands of slots).
@@ -474,28 +514,28 @@ pub(crate) fn morsel_slots(slots: &[Slot], packed: &[bool]) -> (Vec<usize>, Vec<
     (per_morsel, tails)
 }
 
-/// Where a rule's result is in a morsel's buffers: table indexes, resolved once.
+/// Where a rule's result is in a morsel's buffers, resolved once.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum Output {
+    /// The table index of its bits.
     Bits(usize),
-    Vals {
-        vals: usize,
-        ok: usize,
-    },
+    /// The arena offsets of its values and their validity bytes.
+    Vals { vals: usize, ok: usize },
     /// Not written by the code (unreachable for a compiled rule).
     Absent,
 }
 
 /// The outputs of every tag, then every segment.
-pub(crate) fn outputs(program: &crate::ir::Program, slots: &[Slot]) -> Vec<Output> {
-    let positions = positions(slots);
+pub(crate) fn outputs(program: &crate::ir::Program, plan: &Plan) -> Vec<Output> {
+    let positions = positions(&plan.slots);
     let index = |slot: Slot| positions.get(&slot).copied();
+    let arena = |slot: Slot| plan.arena_offset(index(slot)? as u32);
     let tags = program.tags.iter().enumerate().map(|(t, rule)| {
         let t = t as u32;
         if rule.ty == Type::Bool {
             index(Slot::TagBits(t)).map_or(Output::Absent, Output::Bits)
         } else {
-            match (index(Slot::TagVals(t)), index(Slot::TagOk(t))) {
+            match (arena(Slot::TagVals(t)), arena(Slot::TagOk(t))) {
                 (Some(vals), Some(ok)) => Output::Vals { vals, ok },
                 _ => Output::Absent,
             }
@@ -525,8 +565,8 @@ pub(crate) fn read_row(
         let value = match *output {
             Output::Bits(i) => Value::Bool(bit(i)),
             Output::Vals { vals, ok } => {
-                let present = buffers.bytes[ok].get(r) == Some(&1);
-                match buffers.words[vals].get(r) {
+                let present = arena_bytes(&buffers.arena, ok, r + 1).get(r) == Some(&1);
+                match arena_words(&buffers.arena, vals, r + 1).get(r) {
                     Some(&x) if present => to_value(bound, rule.ty, x),
                     _ => Value::Missing,
                 }

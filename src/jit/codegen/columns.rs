@@ -188,20 +188,9 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
             .collect()
     }
 
-    /// The address of `row`'s entry in `field`'s buffer (see `Slot::row_entry_bytes`).
-    fn acc_addr(&mut self, field: &Field, row: ir::Value) -> ir::Value {
-        let base = self.b.ins().load(
-            types::I64,
-            Self::flags(),
-            self.table,
-            (field.slot * 8) as i32,
-        );
-        self.elem(base, row, i64::from(field.ty.bytes()))
-    }
-
     fn acc_load(&mut self, field: &Field, row: ir::Value) -> ir::Value {
-        let at = self.acc_addr(field, row);
-        let x = self.b.ins().load(field.ty, Self::out_flags(), at, 0);
+        let (at, offset) = self.row_entry(field.slot, row);
+        let x = self.b.ins().load(field.ty, Self::out_flags(), at, offset);
         if field.negated {
             self.b.ins().bxor_imm_s(x, 1)
         } else {
@@ -331,8 +320,8 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
             } else {
                 x
             };
-            let at = self.acc_addr(f, row);
-            self.b.ins().store(Self::out_flags(), x, at, 0);
+            let (at, offset) = self.row_entry(f.slot, row);
+            self.b.ins().store(Self::out_flags(), x, at, offset);
         }
     }
 }

@@ -498,11 +498,8 @@ impl Gen<'_, '_> {
     /// dozen instructions per element and constant).
     fn field_set_member(&mut self, f: u32, string: u32) -> V {
         let (slot, bit) = self.plan.set_member(f, string);
-        let words = self
-            .b
-            .ins()
-            .load(types::I64, Self::flags(), self.table, (slot * 8) as i32);
-        let word = self.load(types::I64, words, self.row);
+        let (at, offset) = self.row_entry(slot, self.row);
+        let word = self.b.ins().load(types::I64, Self::flags(), at, offset);
         let shifted = self.b.ins().ushr_imm_s(word, i64::from(bit));
         let one = self.b.ins().band_imm_s(shifted, 1);
         let x = self.b.ins().ireduce(types::I8, one);

@@ -81,10 +81,13 @@ impl Gen<'_, '_> {
     ) -> Result<Vec<(ExprId, V)>, JitError> {
         // The runner found the row's latest event (`Slot::Latest`, `latest_events`).
         let e = group.event.0;
-        let entries = self.addr(Slot::Latest(e));
-        let entry = self.elem(entries, self.row, 16);
-        let last_at = self.b.ins().load(types::I64, Self::flags(), entry, 0);
-        let count = self.b.ins().load(types::I64, Self::flags(), entry, 8);
+        let entries = self.plan.slot(Slot::Latest(e));
+        let (entry, offset) = self.row_entry(entries, self.row);
+        let last_at = self.b.ins().load(types::I64, Self::flags(), entry, offset);
+        let count = self
+            .b
+            .ins()
+            .load(types::I64, Self::flags(), entry, offset + 8);
         let has = self.b.ins().icmp_imm_s(IntCC::NotEqual, count, 0);
         let zero = self.b.ins().iconst(types::I64, 0);
         let mut values = Vec::with_capacity(group.members.len());

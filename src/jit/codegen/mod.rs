@@ -211,10 +211,10 @@ pub(crate) fn build(
         g.b.ins().brif(skip, write_leaves, &[], write_bitwise, &[]);
         g.b.switch_to_block(write_leaves);
         for (truth, k) in truths {
-            let base = g.addr(Slot::LeafBytes(k));
+            let bytes = g.plan.slot(Slot::LeafBytes(k));
             g.plan.slot(Slot::LeafBits(k));
-            let at = g.b.ins().iadd(base, row);
-            g.b.ins().store(Gen::out_flags(), truth, at, 0);
+            let (at, offset) = g.row_entry(bytes, row);
+            g.b.ins().store(Gen::out_flags(), truth, at, offset);
         }
         g.b.ins().jump(next_row, &[]);
     }
@@ -279,6 +279,24 @@ impl Gen<'_, '_> {
             .load(types::I64, flags, self.table, (i * 8) as i32)
     }
 
+    /// The address of `row`'s entry in the buffer at table index `i`, which has one
+    /// entry per row (`Slot::row_entry_bytes`), and a constant to add to it. Such
+    /// buffers lie in one arena (`Slot::Arena`, `Plan::arena_offset`): the code loads
+    /// the arena's address, shared by every such buffer, not each buffer's.
+    pub(crate) fn row_entry(&mut self, i: u32, row: ir::Value) -> (ir::Value, i32) {
+        let slot = self.plan.slots[i as usize];
+        let bytes = slot.row_entry_bytes().unwrap_or(1);
+        let in_arena = self
+            .plan
+            .arena_offset(i)
+            .and_then(|o| i32::try_from(o).ok());
+        let (base, offset) = match in_arena {
+            Some(offset) => (self.addr(Slot::Arena(bytes as u32)), offset),
+            None => (self.addr(slot), 0),
+        };
+        (self.elem(base, row, bytes as i64), offset)
+    }
+
     /// `base[index]` for elements of `size` bytes.
     pub(crate) fn elem(&mut self, base: ir::Value, index: ir::Value, size: i64) -> ir::Value {
         let off = self.b.ins().imul_imm_s(index, size);
@@ -337,17 +355,20 @@ impl Gen<'_, '_> {
                 let x = self.bit(base, local);
                 return self.present(x);
             }
-            let base = self.addr(bytes);
-            let x = self.load(types::I8, base, row);
+            let i = self.plan.slot(bytes);
+            let (at, offset) = self.row_entry(i, row);
+            let x = self.b.ins().load(types::I8, Self::flags(), at, offset);
             return self.present(x);
         }
         let RuleRef::Tag(t) = rule else {
             return self.missing(ty);
         };
-        let vals = self.addr(Slot::TagVals(t.0));
-        let x = self.load(clif_type(ty), vals, row);
-        let oks = self.addr(Slot::TagOk(t.0));
-        let ok = self.load(types::I8, oks, row);
+        let vals = self.plan.slot(Slot::TagVals(t.0));
+        let (at, offset) = self.row_entry(vals, row);
+        let x = self.b.ins().load(clif_type(ty), Self::flags(), at, offset);
+        let oks = self.plan.slot(Slot::TagOk(t.0));
+        let (at, offset) = self.row_entry(oks, row);
+        let ok = self.b.ins().load(types::I8, Self::flags(), at, offset);
         V { x, ok }
     }
 
@@ -366,18 +387,18 @@ impl Gen<'_, '_> {
                 } else {
                     // The bits are the result: they must have a slot of their own.
                     self.plan.slot(bits);
-                    let base = self.addr(bytes);
-                    let at = self.b.ins().iadd(base, row);
-                    self.b.ins().store(Self::out_flags(), v.x, at, 0);
+                    let i = self.plan.slot(bytes);
+                    let (at, offset) = self.row_entry(i, row);
+                    self.b.ins().store(Self::out_flags(), v.x, at, offset);
                 }
             }
             (RuleRef::Tag(t), _) => {
-                let vals = self.addr(Slot::TagVals(t.0));
-                let at = self.elem(vals, row, 8);
-                self.b.ins().store(Self::out_flags(), v.x, at, 0);
-                let oks = self.addr(Slot::TagOk(t.0));
-                let at = self.b.ins().iadd(oks, row);
-                self.b.ins().store(Self::out_flags(), v.ok, at, 0);
+                let vals = self.plan.slot(Slot::TagVals(t.0));
+                let (at, offset) = self.row_entry(vals, row);
+                self.b.ins().store(Self::out_flags(), v.x, at, offset);
+                let oks = self.plan.slot(Slot::TagOk(t.0));
+                let (at, offset) = self.row_entry(oks, row);
+                self.b.ins().store(Self::out_flags(), v.ok, at, offset);
             }
         }
     }
