@@ -3,7 +3,7 @@
 //! with its output buffers, plus the string constants, bitsets and samples the code
 //! refers to by index.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::eval::MORSEL_ROWS;
@@ -195,6 +195,9 @@ pub(crate) struct Plan {
     arena: Vec<Option<usize>>,
     /// The arena's size in bytes: room for `MORSEL_ROWS` entries per buffer.
     pub(crate) arena_bytes: usize,
+    /// The `TagOk` slots (table indexes) of tags that are never missing, which the
+    /// code does not write: the runner fills them with ones.
+    pub(crate) always_present: HashSet<u32>,
 }
 
 impl Plan {

@@ -247,6 +247,9 @@ pub(crate) fn run_morsel(
                 }
                 Slot::AccWords(_) => arena_words_mut(arena, at, rows).fill(0),
                 Slot::AccBytes(_) => arena_bytes_mut(arena, at, rows).fill(0),
+                Slot::TagOk(_) if compiled.plan.always_present.contains(&(i as u32)) => {
+                    arena_bytes_mut(arena, at, rows).fill(1)
+                }
                 // Written for every row before it is read.
                 _ => {}
             }
@@ -316,7 +319,8 @@ pub(crate) fn run_morsel(
     // are biased back by `start` entries, as the code indexes them by row,
     // `start..end`. A buffer is zeroed unless the word function runs and writes it
     // whole or the row function writes every row before reading it (bool bytes,
-    // valued tags' values and validity); a `SetMembers` slot holds one word per row
+    // valued tags' values and validity); a never-missing tag's validity is all ones
+    // (`Plan::always_present`), a `SetMembers` slot holds one word per row
     // (`Bound::set_members`), a `Latest` slot two words per row (`latest_events`), a
     // `RecentRows` slot a bit per row (`recent_rows`); an `EventStarts` slot holds one
     // `u16` per event of the morsel's rows and one more, filled by `row_starts`; the

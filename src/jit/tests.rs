@@ -1413,3 +1413,49 @@ fn field_tests_a_word_at_a_time_agree_with_the_interpreter() {
     let counts = native.count(&ragged, nows()[0], Some(1));
     assert_eq!(counts, counts_by_key(program, &ragged, nows()[0]));
 }
+
+/// A valued tag that is never missing (a `case` with an `else`, every arm present)
+/// has no validity written by the code: the runner fills it with ones. One that may be
+/// missing is written row by row. Both agree with the interpreter in every morsel, in
+/// batches, counts and the row evaluator, which reuse the runner's buffers.
+#[test]
+fn valued_tags_never_missing_are_present_without_a_store_per_row() {
+    let source = r#"profile { id: string, n: int, s: string, e: enum(A, B, C), ok: bool, tags: set<string>, x: float, t: time, d: duration }
+event pay { amount: float, coupon: string, k: int }
+tag level = case { n > 5 => 3, n > 0 => 2, else => 1 }
+tag label = case { ok => "yes", else => "no" }
+tag maybe = case { n > 0 => s, ok => "on" }
+tag top = max(pay.amount)
+tag high = level >= 2 and label == "yes"
+"#;
+    let rules = RuleSet::from_source("valued.corral", source).unwrap();
+    let program = rules.program();
+    let native = Compiled::compile(program).unwrap();
+    let present: Vec<&str> = native
+        .plan
+        .always_present
+        .iter()
+        .map(|&i| match native.plan.slots[i as usize] {
+            super::plan::Slot::TagOk(t) => program.tags[t as usize].name.as_str(),
+            other => panic!("not a validity slot: {other:?}"),
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(present, ["label", "level"]);
+
+    let data = many_profiles(&rules);
+    assert_batch_agrees(program, &native, &data, nows());
+    let interp = Interpreter::new(program);
+    let now = nows()[0];
+    assert_eq!(
+        native.count(&data, now, Some(1)),
+        interp.count(&data, now, Some(1))
+    );
+    let mut rows = native.rows(&data);
+    for row in [4096, 2, 0, 4097, 3] {
+        let v = rows.eval(row, now).clone();
+        let w = interp.eval_profile(&data, row, now);
+        assert_same(program, &v, &w, row, now);
+    }
+}

@@ -397,8 +397,13 @@ impl Gen<'_, '_> {
                 let (at, offset) = self.row_entry(vals, row);
                 self.b.ins().store(Self::out_flags(), v.x, at, offset);
                 let oks = self.plan.slot(Slot::TagOk(t.0));
-                let (at, offset) = self.row_entry(oks, row);
-                self.b.ins().store(Self::out_flags(), v.ok, at, offset);
+                if self.is_one(v.ok) {
+                    // Never missing: the runner fills the validity with ones.
+                    self.plan.always_present.insert(oks);
+                } else {
+                    let (at, offset) = self.row_entry(oks, row);
+                    self.b.ins().store(Self::out_flags(), v.ok, at, offset);
+                }
             }
         }
     }
@@ -475,6 +480,10 @@ impl Gen<'_, '_> {
     /// conditional jump, which mispredicts on data (a running `max`, say): floats are
     /// selected as their bits, with a conditional move.
     pub(crate) fn pick(&mut self, cond: ir::Value, a: ir::Value, b: ir::Value) -> ir::Value {
+        // Kept a constant, so that a `case` whose every arm is present is known to be.
+        if a == b || (self.is_one(a) && self.is_one(b)) {
+            return a;
+        }
         let ty = self.b.func.dfg.value_type(a);
         if ty != types::F64 {
             return self.b.ins().select(cond, a, b);
