@@ -72,10 +72,9 @@ pub(crate) enum Slot {
     /// string `j` of [`Plan::set_members`] entry `k` (0 for a missing set), filled
     /// by `Bound::set_members`.
     SetMembers(u32),
-    /// Not an address: per call, the first time `lo` (`i64`) of the window of the
-    /// last `d` microseconds up to `now`, for `d` = [`Plan::windows`] entry `k`, and
-    /// `now - lo` (`u64`): `WindowLo(k)`, `WindowSpan(k)` (see [`window_range`]).
-    WindowLo(u32),
+    /// Not an address: per call, `now - lo` (`u64`), where `lo` is the first time of
+    /// the window of the last `d` microseconds up to `now`, for `d` =
+    /// [`Plan::windows`] entry `k` (see [`window_range`]).
     WindowSpan(u32),
     /// Per morsel: for event table `e` and the window of [`Plan::windows`] entry `k`,
     /// a bit per row (morsel-local words): whether the row's last event is at or after
@@ -127,7 +126,6 @@ impl Slot {
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)
                 | Slot::SetMembers(_)
-                | Slot::WindowLo(_)
                 | Slot::WindowSpan(_)
                 | Slot::RecentRows(..)
                 | Slot::Latest(_)
@@ -186,7 +184,7 @@ pub(crate) struct Plan {
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
     pub(crate) set_members: Vec<SetMembers>,
-    /// The positive durations of constant `within` windows, by `Slot::WindowLo` index.
+    /// The positive durations of constant `within` windows, by `Slot::WindowSpan` index.
     pub(crate) windows: Vec<i64>,
     /// Accumulator buffers handed out so far.
     accumulators: u32,
@@ -303,10 +301,9 @@ impl Plan {
         })
     }
 
-    /// The slots of the range of the window of the last `d` (positive) microseconds.
-    pub(crate) fn window(&mut self, d: i64) -> (Slot, Slot) {
-        let k = self.window_index(d);
-        (Slot::WindowLo(k), Slot::WindowSpan(k))
+    /// The slot of the span of the window of the last `d` (positive) microseconds.
+    pub(crate) fn window_span(&mut self, d: i64) -> Slot {
+        Slot::WindowSpan(self.window_index(d))
     }
 
     /// The table index of the marks of the rows of event table `event` whose last
@@ -376,7 +373,7 @@ mod tests {
         let mut spans = Vec::new();
         for slot in row_slots {
             plan.slot(Slot::TagBits(spans.len() as u32));
-            plan.slot(Slot::WindowLo(0));
+            plan.slot(Slot::WindowSpan(0));
             let i = plan.slot(slot);
             let bytes = slot.row_entry_bytes().unwrap();
             let at = plan.arena_offset(i).unwrap();
@@ -401,7 +398,7 @@ mod tests {
         in_page.sort_unstable();
         in_page.dedup();
         assert_eq!(in_page.len(), spans.len());
-        for slot in [Slot::TagBits(0), Slot::WindowLo(0), Slot::Arena(8)] {
+        for slot in [Slot::TagBits(0), Slot::WindowSpan(0), Slot::Arena(8)] {
             let i = plan.slot(slot);
             assert_eq!(plan.arena_offset(i), None, "{slot:?}");
         }

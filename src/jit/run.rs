@@ -258,13 +258,10 @@ pub(crate) fn run_morsel(
         }
         let words = &mut buffers.words[i];
         let len = match *slot {
-            Slot::WindowLo(k) | Slot::WindowSpan(k) => {
+            Slot::WindowSpan(k) => {
                 let d = compiled.plan.windows.get(k as usize).copied().unwrap_or(1);
-                let (lo, span) = super::plan::window_range(now, d);
-                buffers.table[i] = match *slot {
-                    Slot::WindowLo(_) => lo as usize,
-                    _ => span as usize,
-                };
+                let (_, span) = super::plan::window_range(now, d);
+                buffers.table[i] = span as usize;
                 continue;
             }
             Slot::EventStarts(e) => {

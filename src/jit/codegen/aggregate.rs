@@ -46,10 +46,10 @@ pub(super) enum Bounds {
     All,
     /// No event: a constant `within` duration that is missing or not positive.
     Empty,
-    /// The events with `lo <= at <= now`, where `span` is `now - lo` as an unsigned
-    /// word, and only if `valid` (an `i8` flag; `None` when known to hold).
+    /// The events with `now - span <= at <= now` (`span`, an unsigned word, at most
+    /// `now - i64::MIN`), and only if `valid` (an `i8` flag; `None` when known to
+    /// hold).
     Range {
-        lo: ir::Value,
         span: ir::Value,
         valid: Option<ir::Value>,
     },
@@ -441,11 +441,10 @@ impl Gen<'_, '_> {
                     // Known at compile time: no validity test per event.
                     return Ok(match c {
                         Value::Duration(d) if *d >= 1 => {
-                            // From the table: Cranelift would recompute the range
+                            // From the table: Cranelift would recompute the span
                             // from `now` at every use, once per event.
-                            let (lo, span) = self.plan.window(*d);
+                            let span = self.plan.window_span(*d);
                             Bounds::Range {
-                                lo: self.addr(lo),
                                 span: self.addr(span),
                                 valid: None,
                             }
@@ -471,7 +470,6 @@ impl Gen<'_, '_> {
                 let valid = self.and(started, t.ok);
                 let span = self.b.ins().isub(self.now, t.x);
                 Ok(Bounds::Range {
-                    lo: t.x,
                     span,
                     valid: Some(valid),
                 })
@@ -509,12 +507,13 @@ impl Gen<'_, '_> {
         // `now - i64::MIN`, exact as an unsigned word: the most `now` can reach back.
         let reach = self.b.ins().bxor_imm_s(self.now, i64::MIN);
         let span = self.b.ins().umin(below, reach);
-        let lo = self.b.ins().isub(self.now, span);
-        Bounds::Range { lo, span, valid }
+        Bounds::Range { span, valid }
     }
 
     /// Whether `at` is in the window: for a range, one subtraction and one unsigned
-    /// comparison (`at - lo` wraps past `span` for every `at` outside it).
+    /// comparison (`now - at` wraps past `span` for every `at` after `now`, as `span`
+    /// is at most `now - i64::MIN`). Every window ends at `now`, so its first time
+    /// is not needed, and the subtraction is shared by all windows tested on `at`.
     pub(super) fn in_window(&mut self, bounds: Bounds, at: ir::Value) -> ir::Value {
         match bounds {
             Bounds::All => self
@@ -522,12 +521,9 @@ impl Gen<'_, '_> {
                 .ins()
                 .icmp(IntCC::SignedLessThanOrEqual, at, self.now),
             Bounds::Empty => self.b.ins().iconst(types::I8, 0),
-            Bounds::Range { lo, span, valid } => {
-                let from_lo = self.b.ins().isub(at, lo);
-                let inside = self
-                    .b
-                    .ins()
-                    .icmp(IntCC::UnsignedLessThanOrEqual, from_lo, span);
+            Bounds::Range { span, valid } => {
+                let age = self.b.ins().isub(self.now, at);
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, age, span);
                 match valid {
                     Some(valid) => self.and(inside, valid),
                     None => inside,
