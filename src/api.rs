@@ -66,6 +66,7 @@ impl<'p> Backend<'p> {
     }
 
     /// Evaluates every profile and keeps nothing (what `--timings` measures).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn eval_only(&self, profiles: &Profiles, now: i64, threads: Option<usize>) {
         match self {
             Backend::Interpreter(i) => i.eval_only(profiles, now, threads),

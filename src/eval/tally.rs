@@ -24,13 +24,16 @@ use super::ProfileValues;
 const DENSE: u64 = 1024;
 
 /// Independent sets of counters in [`ValueTally::add_column`].
+#[cfg_attr(not(feature = "jit"), allow(dead_code))]
 const LANES: usize = 4;
 
 /// Values counted in each set of [`ValueTally::add_column`].
+#[cfg_attr(not(feature = "jit"), allow(dead_code))]
 const LANE_WIDTH: usize = 16;
 
 /// Present values of a column whose least starts the lanes of
 /// [`ValueTally::add_column`]: a valued tag's few values all show in the first rows.
+#[cfg_attr(not(feature = "jit"), allow(dead_code))]
 const BASE_SAMPLE: usize = 256;
 
 /// Partial counts of one morsel or more, merged across threads, made into [`Counts`]
@@ -93,6 +96,9 @@ impl ValueTally {
     /// wait on each other; the rest one by one. (Lanes aligned to a multiple of
     /// [`LANE_WIDTH`] split a tag's few consecutive string codes when they straddle
     /// one, and the branch to the rest mispredicted for about half the rows.)
+    // Only the JIT counts a column at a time: without it, this and its constants
+    // are unused.
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
     pub(crate) fn add_column(&mut self, values: &[u64], present: &[u8]) {
         // No present cell: nothing is counted, whatever the base.
         let base = values
@@ -141,6 +147,7 @@ impl ValueTally {
     /// line, so that the lanes' loop stays small enough to unroll.
     #[cold]
     #[inline(never)]
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
     fn add_outside(&mut self, x: u64) {
         self.add_bits(x);
     }
