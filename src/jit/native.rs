@@ -4,7 +4,7 @@ use cranelift_codegen::ir::{AbiParam, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Linkage, Module};
+use cranelift_module::{FuncId, Linkage, Module};
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,16 +22,18 @@ type WordsFn = extern "C" fn(*const usize, i64, i64);
 
 /// The module and its functions.
 ///
-/// INVARIANT: `funcs` are the finalized morsel functions of `module` (one per chunk,
-/// none before finalization), `words` its finalized early word function (null before
-/// finalization, and when it has no rules) and `late_words` its late ones; they are
-/// only called while `module` is alive, and `module` is freed only in `drop`.
+/// INVARIANT: `funcs` are the finalized morsel functions of `module` (per chunk, its
+/// passes' and its row function; none before finalization), `words` its finalized
+/// early word function (null before finalization, and when it has no rules) and
+/// `late_words` its late ones; they are only called while `module` is alive, and
+/// `module` is freed only in `drop`.
 pub(crate) struct Native {
     module: Option<JITModule>,
-    /// One morsel function per chunk of rules, called in order.
+    /// Per chunk of rules, its passes' functions and then its row function, all called
+    /// in order.
     funcs: Vec<*const u8>,
-    /// By chunk: every rule of it is the word function's, so with the word function
-    /// run its morsel function has nothing to do.
+    /// By function of `funcs`: every rule of its chunk is the word function's, so with
+    /// the word function run it has nothing to do.
     word_only: Vec<bool>,
     words: *const u8,
     /// The late word functions, each for up to [`LATE_RULES_PER_FN`] late rules, called
@@ -83,6 +85,40 @@ fn regalloc_algorithm(rules: usize) -> &'static str {
     }
 }
 
+/// What defining a function needs: the module, and contexts reused from one function
+/// to the next.
+struct Functions<'m> {
+    module: &'m mut JITModule,
+    ctx: cranelift_codegen::Context,
+    fbc: FunctionBuilderContext,
+}
+
+/// Defines the function `name` of `params` `i64` parameters and no result in the
+/// module, its body emitted by `body`.
+fn define(
+    fns: &mut Functions<'_>,
+    name: &str,
+    params: usize,
+    body: impl FnOnce(&mut FunctionBuilder<'_>) -> Result<(), JitError>,
+) -> Result<FuncId, JitError> {
+    let signature = &mut fns.ctx.func.signature;
+    signature
+        .params
+        .extend(std::iter::repeat_n(AbiParam::new(types::I64), params));
+    let mut b = FunctionBuilder::new(&mut fns.ctx.func, &mut fns.fbc);
+    body(&mut b)?;
+    b.finalize(fns.module.target_config());
+    let id = fns
+        .module
+        .declare_function(name, Linkage::Local, &fns.ctx.func.signature)
+        .map_err(codegen_error)?;
+    fns.module
+        .define_function(id, &mut fns.ctx)
+        .map_err(codegen_error)?;
+    fns.module.clear_context(&mut fns.ctx);
+    Ok(id)
+}
+
 fn codegen_error(e: impl std::fmt::Display) -> JitError {
     JitError::Codegen(e.to_string())
 }
@@ -130,9 +166,12 @@ impl Native {
             return Err(codegen_error("no module"));
         };
 
-        let frontend = module.target_config();
-        let mut ctx = module.make_context();
-        let mut fbc = FunctionBuilderContext::new();
+        let ctx = module.make_context();
+        let fns = &mut Functions {
+            module,
+            ctx,
+            fbc: FunctionBuilderContext::new(),
+        };
 
         let bitwise = codegen::words::bitwise_rules(program, order);
         let early: HashSet<RuleRef> = bitwise.iter().copied().collect();
@@ -151,35 +190,22 @@ impl Native {
                 .filter(|&(_, &(_, c))| c == i)
                 .map(|(k, &(leaf, _))| (leaf, k as u32))
                 .collect();
-            for _ in 0..5 {
-                ctx.func.signature.params.push(AbiParam::new(types::I64));
+            let mut passes = Vec::new();
+            let row_fn = define(fns, &format!("corral_morsel_{i}"), 5, |b| {
+                passes = codegen::build(program, chunk, &bitwise_set, &leaves, &earlier, plan, b)?;
+                Ok(())
+            })?;
+            // Every rule the word function's: no aggregate, so no pass either.
+            let word_only = leaves.is_empty() && chunk.iter().all(|r| bitwise_set.contains(r));
+            for (k, pass) in passes.iter().enumerate() {
+                let id = define(fns, &format!("corral_pass_{i}_{k}"), 5, |b| {
+                    codegen::pass::build(program, pass, plan, b)
+                })?;
+                chunks.push(id);
+                native.word_only.push(word_only);
             }
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            codegen::build(
-                program,
-                chunk,
-                &bitwise_set,
-                &leaves,
-                &earlier,
-                plan,
-                &mut b,
-            )?;
-            b.finalize(frontend);
-            let id = module
-                .declare_function(
-                    &format!("corral_morsel_{i}"),
-                    Linkage::Local,
-                    &ctx.func.signature,
-                )
-                .map_err(codegen_error)?;
-            module
-                .define_function(id, &mut ctx)
-                .map_err(codegen_error)?;
-            module.clear_context(&mut ctx);
-            chunks.push(id);
-            native
-                .word_only
-                .push(leaves.is_empty() && chunk.iter().all(|r| bitwise_set.contains(r)));
+            chunks.push(row_fn);
+            native.word_only.push(word_only);
             earlier.extend(chunk.iter().copied());
         }
 
@@ -187,11 +213,10 @@ impl Native {
             if rules.is_empty() {
                 return Ok(None);
             }
-            for _ in 0..3 {
-                ctx.func.signature.params.push(AbiParam::new(types::I64));
-            }
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            codegen::words::build(program, rules, late, plan, &mut b);
+            let id = define(fns, name, 3, |b| {
+                codegen::words::build(program, rules, late, plan, b);
+                Ok(())
+            })?;
             for rule in rules {
                 let i = match *rule {
                     RuleRef::Tag(t) => plan.slot(Slot::TagBits(t.0)),
@@ -202,14 +227,6 @@ impl Native {
                 }
                 native.writes_whole[i] = true;
             }
-            b.finalize(frontend);
-            let id = module
-                .declare_function(name, Linkage::Local, &ctx.func.signature)
-                .map_err(codegen_error)?;
-            module
-                .define_function(id, &mut ctx)
-                .map_err(codegen_error)?;
-            module.clear_context(&mut ctx);
             Ok::<_, JitError>(Some(id))
         };
         let words = word_fn("corral_words", &bitwise, None)?;
@@ -219,6 +236,7 @@ impl Native {
             late_words.extend(word_fn(&name, rules, Some(&late.leaf_of))?);
         }
 
+        let module = &mut *fns.module;
         module.finalize_definitions().map_err(codegen_error)?;
         native.funcs = chunks
             .into_iter()

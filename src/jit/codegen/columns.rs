@@ -25,10 +25,6 @@ use super::aggregate::{AggState, best_time_is_value};
 use super::fuse::{Member, distinct, folds_every_event};
 use super::{Gen, V};
 
-/// A pass over the morsel for one group (`Gen::group_passes`).
-pub(super) type GroupPass<'a, 'b> =
-    fn(&mut Gen<'a, 'b>, EventId, &[Window], &[Column<'_>], ir::Value) -> Result<(), JitError>;
-
 /// One distinct aggregate of a group: its state, where each accumulator lives, and
 /// the expressions that have its value.
 pub(crate) struct Column<'x> {
@@ -39,6 +35,13 @@ pub(crate) struct Column<'x> {
     pub(crate) exprs: Vec<ExprId>,
     /// Sums whose value is this average's running sum (`fuse::Distinct::sums`).
     pub(crate) sums: Vec<ExprId>,
+}
+
+impl Column<'_> {
+    /// Its accumulators' buffers (table indexes), in field order.
+    pub(super) fn slots(&self) -> Vec<u32> {
+        self.fields.iter().map(|f| f.slot).collect()
+    }
 }
 
 /// An accumulator variable of an [`AggState`] and its per-morsel buffer.
@@ -53,48 +56,22 @@ struct Field {
 }
 
 impl<'x, 'a, 'b> Gen<'a, 'b> {
-    /// Emits one event loop per group over the morsel's rows `start..end` and returns
-    /// the columns, whose values [`Gen::column_value`] reads per row.
-    pub(crate) fn column_pass(
-        &mut self,
-        groups: &[Vec<Member<'x>>],
-        end: ir::Value,
-    ) -> Result<Vec<Column<'x>>, JitError> {
-        self.group_passes(groups, end, Self::column_loop)
-    }
-
-    /// Emits `pass` for each group, over its event type, distinct windows and
-    /// columns, and returns every group's columns.
-    pub(super) fn group_passes(
-        &mut self,
-        groups: &[Vec<Member<'x>>],
-        end: ir::Value,
-        pass: GroupPass<'a, 'b>,
-    ) -> Result<Vec<Column<'x>>, JitError> {
-        let mut all = Vec::new();
-        for group in groups {
-            let Some(&(_, first, _)) = group.first() else {
-                continue;
-            };
-            let (columns, windows) = self.columns_of(group)?;
-            pass(self, first.event, &windows, &columns, end)?;
-            all.extend(columns);
-        }
-        Ok(all)
-    }
-
     /// A group's distinct aggregates, each with its accumulator buffers, and the
-    /// group's distinct windows.
-    fn columns_of(
+    /// group's distinct windows. The buffers are new ones, or with `slots` (by
+    /// column, by field: [`Column::slots`] of the same group in another function)
+    /// the same as those.
+    pub(super) fn columns_of(
         &mut self,
         group: &[Member<'x>],
+        slots: Option<&[Vec<u32>]>,
     ) -> Result<(Vec<Column<'x>>, Vec<Window>), JitError> {
         let (aggs, windows) = distinct(self.program, group);
         let mut columns: Vec<Column<'x>> = Vec::with_capacity(aggs.len());
-        for d in aggs {
+        for (k, d) in aggs.into_iter().enumerate() {
             let (_, agg, ty) = d.member;
             let state = self.agg_init(agg, ty)?;
-            let fields = self.fields(&state);
+            let given = slots.map(|s| s.get(k).map(Vec::as_slice).unwrap_or_default());
+            let fields = self.fields(&state, given)?;
             columns.push(Column {
                 state,
                 window: d.window,
@@ -152,10 +129,11 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         self.agg_finish(&column.state)
     }
 
-    /// The accumulators `agg_step` and `agg_finish` use for this function.
-    fn fields(&mut self, s: &AggState<'_>) -> Vec<Field> {
+    /// The accumulators `agg_step` and `agg_finish` use for this function, in new
+    /// buffers or in `given` ones.
+    fn fields(&mut self, s: &AggState<'_>, given: Option<&[u32]>) -> Result<Vec<Field>, JitError> {
         if s.always_missing {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let float = s.target_ty == Type::Float;
         let mut vars = vec![(s.acc, s.acc_ty, false)];
@@ -178,14 +156,23 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
                 vars.push((s.aux, types::I64, false));
             }
         }
-        vars.into_iter()
-            .map(|(var, ty, negated)| Field {
+        if given.is_some_and(|g| g.len() != vars.len()) {
+            return Err(JitError::Codegen("a pass's accumulators differ".into()));
+        }
+        let mut fields = Vec::with_capacity(vars.len());
+        for (k, (var, ty, negated)) in vars.into_iter().enumerate() {
+            let slot = match given.and_then(|g| g.get(k)) {
+                Some(&slot) => slot,
+                None => self.plan.accumulator(ty == types::I8),
+            };
+            fields.push(Field {
                 var,
                 ty,
-                slot: self.plan.accumulator(ty == types::I8),
+                slot,
                 negated,
-            })
-            .collect()
+            });
+        }
+        Ok(fields)
     }
 
     fn acc_load(&mut self, field: &Field, row: ir::Value) -> ir::Value {
@@ -200,7 +187,7 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
 
     /// One loop over the events of type `event` of rows `start..end`, folding each into
     /// its row's accumulators of every column, in the column's window.
-    fn column_loop(
+    pub(super) fn column_loop(
         &mut self,
         event: EventId,
         windows: &[Window],

@@ -1,6 +1,7 @@
 //! Cranelift IR for a rule set: per chunk of rules (`chunk`), one function that loops
 //! over a morsel of profile rows and writes the chunk's tag values and segment
-//! memberships. The runner calls the chunks' functions in order.
+//! memberships, preceded by one function per pass over the morsel's events that folds
+//! the chunk's fused aggregates (`pass`). The runner calls them in order.
 //!
 //! `fn(table: *const usize, start: i64, end: i64, now: i64, skip: i64)`: `table` is
 //! the address table of [`Plan::slots`]; rows `start..end` are evaluated, and outputs
@@ -23,6 +24,7 @@ mod expr;
 mod fuse;
 pub(crate) mod late;
 mod latest;
+pub(crate) mod pass;
 mod recent;
 mod scan;
 pub(crate) mod words;
@@ -38,6 +40,7 @@ use crate::schema::{EventId, Type};
 
 use super::JitError;
 use super::plan::{Plan, Slot};
+use pass::{Pass, PassKind};
 
 /// A value and its validity flag.
 #[derive(Copy, Clone)]
@@ -96,20 +99,21 @@ pub(crate) struct Gen<'a, 'b> {
     pub(crate) cold: bool,
 }
 
-/// Emits the body of the morsel function of the rules `order` (a chunk, in rule order)
-/// into `b` (whose signature is set). `bitwise` are the rules the word functions
+/// Emits the body of the row function of the rules `order` (a chunk, in rule order)
+/// into `b` (whose signature is set), and returns the passes over the morsel's events
+/// that the runner calls before it (`pass::build`), which it reads the results of. `bitwise` are the rules the word functions
 /// (`words::build`) write when `skip` is set, `leaves` the late rules' leaves this
 /// function then writes, by their index in `Slot::LeafBytes`; `earlier` the rules of
 /// earlier chunks.
-pub(crate) fn build(
-    program: &Program,
+pub(crate) fn build<'p>(
+    program: &'p Program,
     order: &[RuleRef],
     bitwise: &HashSet<RuleRef>,
     leaves: &[(ExprId, u32)],
     earlier: &HashSet<RuleRef>,
     plan: &mut Plan,
     b: &mut FunctionBuilder<'_>,
-) -> Result<(), JitError> {
+) -> Result<Vec<Pass<'p>>, JitError> {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
@@ -126,24 +130,14 @@ pub(crate) fn build(
     let header = b.create_block();
     let body = b.create_block();
     let exit = b.create_block();
-    let mut g = Gen {
+    let mut g = Gen::new(
         program,
         plan,
         b,
-        table,
-        row: start,
-        start,
-        now,
+        [table, start, now],
         earlier,
         bitwise_rules,
-        rules: std::collections::HashMap::new(),
-        fused: std::collections::HashMap::new(),
-        columns: Vec::new(),
-        fused_column: std::collections::HashMap::new(),
-        row_groups: Vec::new(),
-        row_group_of: std::collections::HashMap::new(),
-        cold: false,
-    };
+    );
     // Per chunk: an aggregate that rules of two chunks share is computed in each.
     let (recent, groups) = recent::split(program, fuse::groups(program, order));
     let (latest, groups) = latest::split(groups);
@@ -153,9 +147,16 @@ pub(crate) fn build(
             g.row_group_of.insert(id, k);
         }
     }
-    g.columns = g.column_pass(&groups, end)?;
-    let recent = g.recent_pass(&recent, end)?;
-    g.columns.extend(recent);
+    // The passes are functions of their own (`pass`), which the runner calls first;
+    // here their columns are only read.
+    let mut passes = Vec::with_capacity(groups.len() + recent.len());
+    let kinds = groups.into_iter().map(|group| (PassKind::Columns, group));
+    for (kind, group) in kinds.chain(recent.into_iter().map(|group| (PassKind::Recent, group))) {
+        let (columns, _) = g.columns_of(&group, None)?;
+        let slots = columns.iter().map(columns::Column::slots).collect();
+        g.columns.extend(columns);
+        passes.push(Pass { kind, group, slots });
+    }
     for (k, column) in g.columns.iter().enumerate() {
         for &id in column.exprs.iter().chain(&column.sums) {
             g.fused_column.insert(id, k);
@@ -238,7 +239,40 @@ pub(crate) fn build(
     g.b.switch_to_block(exit);
     g.b.ins().return_(&[]);
     g.b.seal_all_blocks();
-    Ok(())
+    Ok(passes)
+}
+
+impl<'a, 'b> Gen<'a, 'b> {
+    /// A generator over the function `b` builds, whose parameters `table`, `start`
+    /// and `now` are `params`.
+    pub(crate) fn new(
+        program: &'a Program,
+        plan: &'a mut Plan,
+        b: &'a mut FunctionBuilder<'b>,
+        params: [ir::Value; 3],
+        earlier: &'a HashSet<RuleRef>,
+        bitwise_rules: &'a HashSet<RuleRef>,
+    ) -> Self {
+        let [table, start, now] = params;
+        Gen {
+            program,
+            plan,
+            b,
+            table,
+            row: start,
+            start,
+            now,
+            earlier,
+            bitwise_rules,
+            rules: std::collections::HashMap::new(),
+            fused: std::collections::HashMap::new(),
+            columns: Vec::new(),
+            fused_column: std::collections::HashMap::new(),
+            row_groups: Vec::new(),
+            row_group_of: std::collections::HashMap::new(),
+            cold: false,
+        }
+    }
 }
 
 /// The result bits of a bool rule, and the bytes the row function writes them to.

@@ -54,19 +54,9 @@ pub(crate) fn split<'x>(
     })
 }
 
-impl<'x> Gen<'_, '_> {
-    /// Emits one pass per group over the morsel's rows `start..end` and returns the
-    /// columns, whose values [`Gen::fused_value`] reads per row.
-    pub(crate) fn recent_pass(
-        &mut self,
-        groups: &[Vec<Member<'x>>],
-        end: ir::Value,
-    ) -> Result<Vec<Column<'x>>, JitError> {
-        self.group_passes(groups, end, Self::recent_loop)
-    }
-
+impl Gen<'_, '_> {
     /// The pass of one group over event type `event`.
-    fn recent_loop(
+    pub(super) fn recent_loop(
         &mut self,
         event: EventId,
         windows: &[Window],
