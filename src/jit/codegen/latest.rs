@@ -24,7 +24,6 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 use crate::ir::{AggFunc, AggTarget, Aggregate, ExprId, Window};
 use crate::jit::JitError;
 use crate::jit::plan::Slot;
-use crate::schema::EventId;
 
 use super::fuse::{Member, RowGroup};
 use super::{Gen, V};
@@ -63,14 +62,6 @@ pub(crate) fn split<'x>(groups: Vec<Vec<Member<'x>>>) -> (Vec<RowGroup<'x>>, Vec
         }
     }
     (latest, rest)
-}
-
-/// A row's events of one type up to `now`: event rows `first..stop`, and the address
-/// of the table's times.
-pub(super) struct RowEvents {
-    pub(super) first: ir::Value,
-    pub(super) stop: ir::Value,
-    pub(super) at_base: ir::Value,
 }
 
 impl Gen<'_, '_> {
@@ -127,66 +118,5 @@ impl Gen<'_, '_> {
     pub(super) fn readable(&mut self, valid: ir::Value, index: ir::Value) -> ir::Value {
         let zero = self.b.ins().iconst(types::I64, 0);
         self.pick(valid, index, zero)
-    }
-
-    /// The current row's events of type `event` up to `now`.
-    pub(super) fn row_events(&mut self, event: EventId) -> RowEvents {
-        let e = event.0;
-        let offsets = self.addr(Slot::EventOffsets(e));
-        let first = self.load_u32(offsets, self.row);
-        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
-        let end = self.load_u32(offsets, next_row);
-        let at_base = self.addr(Slot::EventAt(e));
-        let stop = self.latest_event(first, end, at_base);
-        RowEvents {
-            first,
-            stop,
-            at_base,
-        }
-    }
-
-    /// The row's events `first..end`: one past its latest event (at or before `now`;
-    /// `first` if none).
-    fn latest_event(&mut self, first: ir::Value, end: ir::Value, at_base: ir::Value) -> ir::Value {
-        let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, first);
-        let last = self.b.ins().iadd_imm_s(end, -1);
-        let index = self.readable(nonempty, last);
-        let x = self.load(types::I64, at_base, index);
-        let late = self.b.ins().icmp(IntCC::SignedGreaterThan, x, self.now);
-        let late = self.and(late, nonempty);
-
-        let join = self.b.create_block();
-        let found = self.b.append_block_param(join, types::I64);
-        let walk = self.b.create_block();
-        let back = self.b.append_block_param(walk, types::I64);
-        let step = self.b.create_block();
-        let none = self.b.create_block();
-        self.b.set_cold_block(walk);
-        self.b.set_cold_block(step);
-        self.b.set_cold_block(none);
-        self.b
-            .ins()
-            .brif(late, walk, &[last.into()], join, &[end.into()]);
-
-        // `back` is an event after `now`: the latest event is before it, if any.
-        self.b.switch_to_block(walk);
-        let more = self.b.ins().icmp(IntCC::UnsignedGreaterThan, back, first);
-        self.b.ins().brif(more, step, &[], none, &[]);
-        self.b.switch_to_block(step);
-        let prev = self.b.ins().iadd_imm_s(back, -1);
-        let at = self.elem(at_base, prev, 8);
-        let prev_at = self.b.ins().load(types::I64, Self::out_flags(), at, 0);
-        let late = self
-            .b
-            .ins()
-            .icmp(IntCC::SignedGreaterThan, prev_at, self.now);
-        self.b
-            .ins()
-            .brif(late, walk, &[prev.into()], join, &[back.into()]);
-        self.b.switch_to_block(none);
-        self.b.ins().jump(join, &[first.into()]);
-
-        self.b.switch_to_block(join);
-        found
     }
 }

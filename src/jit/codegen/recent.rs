@@ -8,10 +8,11 @@
 //! morsel 64 rows at a time, reading a bit per row that the runner computed
 //! (`Slot::RecentRows`, `recent_rows`): whether the row's last event is at or after
 //! the start of the widest window; it visits the marked rows by their bits. A visited
-//! row folds its last [`RECENT_STEPS`] events up to the latest one, in stored order,
-//! each with its in-window flags (an event outside every window changes no
-//! accumulator); only a row with more events in the widest window folds all its
-//! events, in a loop in blocks of its own. The accumulators go to
+//! row folds its last [`RECENT_STEPS`] events, in stored order, each with its
+//! in-window flags (an event outside every window changes no accumulator); the last
+//! one is in the widest window without a test. Only a row with more events in the
+//! widest window, or with events after `now`, folds all its events, in a loop in
+//! blocks of its own. The accumulators go to
 //! per-morsel buffers, as the column pass's do (`columns`), and a row not visited
 //! keeps the zeroed buffers' initial values: the value of no event in the window.
 //!
@@ -26,13 +27,14 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 
 use crate::ir::{Program, Window};
 use crate::jit::JitError;
+use crate::jit::plan::Slot;
 use crate::schema::EventId;
 
 use super::Gen;
 use super::aggregate::Bounds;
 use super::columns::Column;
 use super::fuse::{Member, short_window};
-use super::latest::{RowEvents, from_latest};
+use super::latest::from_latest;
 
 /// Events folded without a loop: rows with more in the widest window loop.
 pub(crate) const RECENT_STEPS: i64 = 2;
@@ -69,10 +71,12 @@ impl Gen<'_, '_> {
             Window::Within(d) => self.const_duration(d),
             _ => None,
         });
-        let marks = match (d, widest.and_then(|k| bounds.get(k))) {
-            (Some(d), Some(Bounds::Range { valid: None, .. })) => self.plan.recent_rows(event.0, d),
+        let (marks, widest) = match (d, widest, widest.and_then(|k| bounds.get(k))) {
+            (Some(d), Some(k), Some(Bounds::Range { valid: None, .. })) => {
+                (self.plan.recent_rows(event.0, d), k)
+            }
             // No event is in any window: every accumulator keeps its initial value.
-            (_, Some(Bounds::Empty)) => return Ok(()),
+            (_, _, Some(Bounds::Empty)) => return Ok(()),
             _ => {
                 return Err(JitError::Codegen(
                     "a short-window group without a constant window".into(),
@@ -135,31 +139,47 @@ impl Gen<'_, '_> {
     }
 
     /// Folds the current row's events in the windows into `columns`' accumulators.
+    ///
+    /// The row is marked: it has events, and its last one is at or after the start of
+    /// the widest window (`recent_rows`). Unless that event is after `now` (then the
+    /// loop takes the row), it is therefore in the widest window, which the first step
+    /// knows without a test.
     fn fold_recent_row(
         &mut self,
         event: EventId,
         windows: &[Window],
         bounds: &[Bounds],
-        widest: Option<usize>,
+        widest: usize,
         columns: &[Column<'_>],
     ) -> Result<(), JitError> {
-        let RowEvents {
-            first,
-            stop,
-            at_base,
-            ..
-        } = self.row_events(event);
+        let e = event.0;
+        let offsets = self.addr(Slot::EventOffsets(e));
+        let first = self.load_u32(offsets, self.row);
+        let next_row = self.b.ins().iadd_imm_s(self.row, 1);
+        let end = self.load_u32(offsets, next_row);
+        let at_base = self.addr(Slot::EventAt(e));
+        // Read within the table even if the row had no event.
+        let nonempty = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, first);
+        let last = self.b.ins().iadd_imm_s(end, -1);
+        let last = self.readable(nonempty, last);
+        let last_at = self.load(types::I64, at_base, last);
+        let late = self
+            .b
+            .ins()
+            .icmp(IntCC::SignedGreaterThan, last_at, self.now);
 
-        // More events in the widest window than the steps take: the loop.
-        let before = self.b.ins().iadd_imm_s(stop, -(RECENT_STEPS + 1));
+        // More events in the widest window than the steps take, or events after `now`:
+        // the loop, whose window tests leave out the events after `now`.
+        let before = self.b.ins().iadd_imm_s(end, -(RECENT_STEPS + 1));
         let (before, before_at) = self.event_or_zero(before, first, at_base);
-        let over = match widest.and_then(|k| bounds.get(k)) {
+        let over = match bounds.get(widest) {
             Some(&b) => {
                 let inside = self.in_window(b, before_at);
                 self.and(inside, before)
             }
             None => self.b.ins().iconst(types::I8, 0),
         };
+        let over = self.b.ins().bor(over, late);
         let steps = self.b.create_block();
         let all = self.b.create_block();
         let more = self.b.create_block();
@@ -171,23 +191,27 @@ impl Gen<'_, '_> {
         self.b.ins().brif(over, all, &[first.into()], steps, &[]);
 
         self.b.switch_to_block(steps);
-        for k in (1..=RECENT_STEPS).rev() {
-            let j = self.b.ins().iadd_imm_s(stop, -k);
+        for k in (2..=RECENT_STEPS).rev() {
+            let j = self.b.ins().iadd_imm_s(end, -k);
             let (valid, index) = self.event_index(j, first);
             let at = self.load(types::I64, at_base, index);
-            self.fold_recent(columns, bounds, index, at, Some(valid))?;
+            let flags = self.window_flags(bounds, at, Some(valid), None);
+            self.fold_recent(columns, &flags, index, at)?;
         }
+        let flags = self.window_flags(bounds, last_at, None, Some(widest));
+        self.fold_recent(columns, &flags, last, last_at)?;
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(all);
         self.cold = true;
-        let within = self.b.ins().icmp(IntCC::UnsignedLessThan, i, stop);
+        let within = self.b.ins().icmp(IntCC::UnsignedLessThan, i, end);
         self.b.ins().brif(within, more, &[], join, &[]);
         self.b.switch_to_block(more);
         // The loop's own window ranges and table loads (`Gen::cold`).
         let cold_bounds = self.window_bounds(windows)?;
         let at = self.load(types::I64, at_base, i);
-        self.fold_recent(columns, &cold_bounds, i, at, None)?;
+        let flags = self.window_flags(&cold_bounds, at, None, None);
+        self.fold_recent(columns, &flags, i, at)?;
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(all, &[next.into()]);
         self.cold = false;
@@ -214,26 +238,41 @@ impl Gen<'_, '_> {
         (valid, self.load(types::I64, at_base, index))
     }
 
-    /// Folds event `index` at `at` into every column, in its window, if `valid`.
+    /// Whether an event at `at` is in each window, if `valid`; in window `inside` it is
+    /// known to be.
+    fn window_flags(
+        &mut self,
+        bounds: &[Bounds],
+        at: ir::Value,
+        valid: Option<ir::Value>,
+        inside: Option<usize>,
+    ) -> Vec<ir::Value> {
+        let mut flags = Vec::with_capacity(bounds.len());
+        for (k, &b) in bounds.iter().enumerate() {
+            let flag = if inside == Some(k) {
+                self.b.ins().iconst(types::I8, 1)
+            } else {
+                self.in_window(b, at)
+            };
+            flags.push(match valid {
+                Some(valid) => self.and(flag, valid),
+                None => flag,
+            });
+        }
+        flags
+    }
+
+    /// Folds event `index` at `at` into every column where its window's flag is set.
     fn fold_recent(
         &mut self,
         columns: &[Column<'_>],
-        bounds: &[Bounds],
+        flags: &[ir::Value],
         index: ir::Value,
         at: ir::Value,
-        valid: Option<ir::Value>,
     ) -> Result<(), JitError> {
-        let mut flags = Vec::with_capacity(bounds.len());
-        for &b in bounds {
-            let inside = self.in_window(b, at);
-            flags.push(match valid {
-                Some(valid) => self.and(inside, valid),
-                None => inside,
-            });
-        }
         for column in columns {
-            if !column.state.always_missing {
-                self.agg_step(&column.state, index, at, flags[column.window])?;
+            if let (false, Some(&flag)) = (column.state.always_missing, flags.get(column.window)) {
+                self.agg_step(&column.state, index, at, flag)?;
             }
         }
         Ok(())
