@@ -198,10 +198,14 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         let offsets = self.addr(Slot::EventOffsets(e));
         let lo = self.load_u32(offsets, self.start);
         let hi = self.load_u32(offsets, end);
-        // The current event's row minus `start`: a running sum of `EventStarts`.
-        let local_var = self.b.declare_var(types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.def_var(local_var, zero);
+        // The current event's row: a running sum of `EventStarts` from `start`.
+        let owner_var = self.b.declare_var(types::I64);
+        self.b.def_var(owner_var, self.start);
+        // `EventStarts` has an entry per event from `lo`: its address less `lo`
+        // entries is indexed by the event.
+        let starts = self.addr(Slot::EventStarts(e));
+        let lo_bytes = self.b.ins().imul_imm_s(lo, 2);
+        let starts = self.b.ins().isub(starts, lo_bytes);
         // A constant window's range is computed once, before the loop (Cranelift
         // does not hoist it); one that reads the profile, per event of its row.
         let mut fixed = Vec::with_capacity(windows.len());
@@ -216,15 +220,12 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         }
         let events = self.begin_loop(lo, hi);
         let i = self.b.use_var(events.i);
-        let starts = self.addr(Slot::EventStarts(e));
-        let k = self.b.ins().isub(i, lo);
-        let at_k = self.elem(starts, k, 2);
-        let step = self.b.ins().load(types::I16, Self::out_flags(), at_k, 0);
+        let at_i = self.elem(starts, i, 2);
+        let step = self.b.ins().load(types::I16, Self::out_flags(), at_i, 0);
         let step = self.b.ins().uextend(types::I64, step);
-        let local = self.b.use_var(local_var);
-        let local = self.b.ins().iadd(local, step);
-        self.b.def_var(local_var, local);
-        let owner = self.b.ins().iadd(self.start, local);
+        let owner = self.b.use_var(owner_var);
+        let owner = self.b.ins().iadd(owner, step);
+        self.b.def_var(owner_var, owner);
         let outer = self.row;
         self.row = owner;
         let at_base = self.addr(Slot::EventAt(e));
