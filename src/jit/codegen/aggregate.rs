@@ -35,7 +35,8 @@ pub(super) struct AggState<'x> {
 pub(super) struct EventLoop {
     /// The index (`i64`).
     pub(super) i: Variable,
-    header: ir::Block,
+    body: ir::Block,
+    hi: ir::Value,
     exit: ir::Block,
 }
 
@@ -184,18 +185,18 @@ impl Gen<'_, '_> {
 
     /// Starts a loop over event rows `i` from `lo` while `i < hi`, leaving the builder
     /// in its body; [`Gen::end_loop`] closes it.
+    ///
+    /// The loop is tested at its bottom, behind a test on entry: its body is then the
+    /// loop's header, out of which Cranelift hoists what does not change in the loop
+    /// (the table's addresses). With the test at the top, it hoists nothing.
     pub(super) fn begin_loop(&mut self, lo: ir::Value, hi: ir::Value) -> EventLoop {
         let i = self.var(types::I64, lo);
-        let header = self.b.create_block();
         let body = self.b.create_block();
         let exit = self.b.create_block();
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        let x = self.b.use_var(i);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, x, hi);
-        self.b.ins().brif(more, body, &[], exit, &[]);
+        let any = self.b.ins().icmp(IntCC::UnsignedLessThan, lo, hi);
+        self.b.ins().brif(any, body, &[], exit, &[]);
         self.b.switch_to_block(body);
-        EventLoop { i, header, exit }
+        EventLoop { i, body, hi, exit }
     }
 
     /// Ends the body of `events`: the next row, and on to the loop's exit.
@@ -203,7 +204,8 @@ impl Gen<'_, '_> {
         let i = self.b.use_var(events.i);
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.def_var(events.i, next);
-        self.b.ins().jump(events.header, &[]);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, next, events.hi);
+        self.b.ins().brif(more, events.body, &[], events.exit, &[]);
         self.b.switch_to_block(events.exit);
     }
 
