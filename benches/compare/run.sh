@@ -4,9 +4,10 @@
 #   benches/compare/run.sh                 # 1M profiles
 #   N=100000 REPS=5 benches/compare/run.sh
 #
-# Environment: N profiles (default 1000000), SEED (42), REPS timed repetitions
-# (3; the median is reported), ENGINES corral engines to time (interp; comma-separated,
-# the names of benches/support/engine.rs).
+# Environment: N profiles (default 1000000), SEED (42), REPS timed rounds (3; the
+# median is reported), EVAL_RUNS corral evaluations per round (5; the round keeps
+# their median), ENGINES corral engines to time (interp; comma-separated, the names of
+# benches/support/engine.rs).
 #
 # Creates benches/compare/.venv (DuckDB from pip) and benches/compare/data (the
 # generated Parquet file, kept between runs, and results-N.json); both are gitignored.
@@ -17,6 +18,7 @@ here=benches/compare
 N=${N:-1000000}
 SEED=${SEED:-42}
 REPS=${REPS:-3}
+EVAL_RUNS=${EVAL_RUNS:-5}
 ENGINES=${ENGINES:-interp}
 
 if [ ! -x "$here/.venv/bin/python" ]; then
@@ -47,4 +49,4 @@ fi
 exec "$here/.venv/bin/python" "$here/compare.py" \
   --corral target/release/corral --tool "$tool" --parquet "$parquet" \
   --rules "$here/rules.corral" --queries "$here/queries.sql" \
-  --reps "$REPS" --engines "$ENGINES" --out "$data/results-$N.json"
+  --reps "$REPS" --eval-runs "$EVAL_RUNS" --engines "$ENGINES" --out "$data/results-$N.json"
