@@ -206,8 +206,8 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         let starts = self.addr(Slot::EventStarts(e));
         let lo_bytes = self.b.ins().imul_imm_s(lo, 2);
         let starts = self.b.ins().isub(starts, lo_bytes);
-        // A constant window's range is computed once, before the loop (Cranelift
-        // does not hoist it); one that reads the profile, per event of its row.
+        // A constant window's range is computed once, before the loop; one that reads
+        // the profile, per event of its row.
         let mut fixed = Vec::with_capacity(windows.len());
         for window in windows {
             fixed.push(match *window {

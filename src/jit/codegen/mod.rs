@@ -285,9 +285,9 @@ fn bool_slots(rule: RuleRef) -> (Slot, Slot) {
 
 impl Gen<'_, '_> {
     /// Reads of the table and of what it points to except the output buffers: none of
-    /// it changes during a call, so these loads are pure (Cranelift deduplicates them
-    /// and hoists the loop-invariant ones, such as the table's addresses, out of the
-    /// row loop).
+    /// it changes during a call, so these loads are pure (Cranelift deduplicates them,
+    /// and hoists the loop-invariant ones out of the loops tested at their bottom:
+    /// `Gen::begin_loop`).
     pub(crate) fn flags() -> MemFlagsData {
         MemFlagsData::trusted().with_readonly().with_can_move()
     }

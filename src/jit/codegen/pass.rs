@@ -3,9 +3,9 @@
 //! the row function of its chunk.
 //!
 //! In the row function, a pass's loop shared the registers with everything live
-//! across the whole function (the parameters, the row loop's hoisted addresses): the
-//! register allocator kept them spilled, and the loop reloaded the table's address
-//! before most of its loads. On its own, a pass keeps its few invariants in registers.
+//! across the whole function (the parameters above all): the register allocator kept
+//! them spilled, and the loop reloaded the table's address before most of its loads.
+//! On its own, a pass has its registers to itself.
 //!
 //! `fn(table, start, end, now, skip)`, as the row function (`skip` is not read): the
 //! pass writes its accumulators for rows `start..end` to the buffers whose table
