@@ -195,7 +195,8 @@ impl Native {
                 passes = codegen::build(program, chunk, &bitwise_set, &leaves, &earlier, plan, b)?;
                 Ok(())
             })?;
-            // Every rule the word function's: no aggregate, so no pass either.
+            // With every rule of the chunk the word functions', the row function is not
+            // called, and neither are its passes.
             let word_only = leaves.is_empty() && chunk.iter().all(|r| bitwise_set.contains(r));
             for (k, pass) in passes.iter().enumerate() {
                 let id = define(fns, &format!("corral_pass_{i}_{k}"), 5, |b| {

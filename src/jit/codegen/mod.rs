@@ -101,10 +101,10 @@ pub(crate) struct Gen<'a, 'b> {
 
 /// Emits the body of the row function of the rules `order` (a chunk, in rule order)
 /// into `b` (whose signature is set), and returns the passes over the morsel's events
-/// that the runner calls before it (`pass::build`), which it reads the results of. `bitwise` are the rules the word functions
-/// (`words::build`) write when `skip` is set, `leaves` the late rules' leaves this
-/// function then writes, by their index in `Slot::LeafBytes`; `earlier` the rules of
-/// earlier chunks.
+/// whose results it reads, which the runner calls before it (`pass::build`).
+/// `bitwise` are the rules the word functions (`words::build`) write when `skip` is
+/// set, `leaves` the late rules' leaves this function then writes, by their index in
+/// `Slot::LeafBytes`; `earlier` the rules of earlier chunks.
 pub(crate) fn build<'p>(
     program: &'p Program,
     order: &[RuleRef],
