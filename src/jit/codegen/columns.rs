@@ -1,4 +1,5 @@
-//! Column-at-a-time aggregates: before the row loop, one loop per fused group
+//! Column-at-a-time aggregates: before the row function, in a function of its own
+//! (`pass`), one loop per fused group
 //! (`fuse::groups`: the aggregates over one event type, but for those the row function
 //! reads off the row's latest event, `latest`, and the groups of short windows, which
 //! have a pass of their own, `recent`) over every event of the morsel of that type.

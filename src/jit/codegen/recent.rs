@@ -1,5 +1,6 @@
 //! Aggregates over short windows, folded from the last few events of the rows that
-//! have any in a window, in a pass of their own before the row loop.
+//! have any in a window, in a pass of their own (a function, `pass`) before the row
+//! function.
 //!
 //! A row's events of one type are sorted by `at` and every window ends at `now`, so the
 //! events in a window are the last ones up to the row's latest event (`latest`). In a
@@ -12,9 +13,9 @@
 //! in-window flags (an event outside every window changes no accumulator); the last
 //! one is in the widest window without a test. Only a row with more events in the
 //! widest window, or with events after `now`, folds all its events, in a loop in
-//! blocks of its own. The accumulators go to
-//! per-morsel buffers, as the column pass's do (`columns`), and a row not visited
-//! keeps the zeroed buffers' initial values: the value of no event in the window.
+//! blocks of its own. The accumulators go to per-morsel buffers, as the column pass's
+//! do (`columns`), and a row not visited keeps the zeroed buffers' initial values: the
+//! value of no event in the window.
 //!
 //! A branch per row on whether it has events in a window would mispredict for about
 //! every other row; the visits' loop mispredicts once per 64 rows, at its exit.
