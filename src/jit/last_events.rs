@@ -8,8 +8,8 @@
 //! each took about twenty instructions a row and event type. Here it is eight rows an
 //! instruction where the processor has AVX-512, one row at a time elsewhere.
 //!
-//! Every function takes a table whose offsets are ascending and end within its events
-//! (the bind step's `check_shape`).
+//! Every function takes a table whose offsets over the rows it is given are ascending
+//! and end within its events (`Bound::offsets_ascend`, checked before a morsel runs).
 
 use std::ops::Range;
 

@@ -216,14 +216,20 @@ impl Compiled {
     }
 
     /// Whether compiled code can evaluate `profiles` (else the eval methods use the
-    /// interpreter): their columns must match the schema in type and length. Also
-    /// checks what evaluation assumes without checking, at the cost of a pass over every
-    /// event and set element: that each profile's events are in time order
-    /// ([`EventTable::at`](crate::data::EventTable::at)) and each profile set field's
-    /// codes ascending without repeats
+    /// interpreter): their columns must match the schema in type and length, and
+    /// their offsets ascend (else the interpreter evaluates the morsels where they do
+    /// not). Also checks what evaluation assumes without checking, at the cost of a
+    /// pass over every event and set element: that each profile's events are in time
+    /// order ([`EventTable::at`](crate::data::EventTable::at)) and each profile set
+    /// field's codes ascending without repeats
     /// ([`ColumnValues::StrSet`](crate::data::ColumnValues::StrSet)).
     pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
-        self.bind(profiles)?;
+        let bound = self.bind(profiles)?;
+        if !bound.offsets_ascend(0..profiles.len()) {
+            return Err(JitError::Malformed(
+                "an event table's or a set's offsets do not ascend".into(),
+            ));
+        }
         for (field, column) in self.program.schema.fields.iter().zip(&profiles.columns) {
             if !column.values.sets_in_order() {
                 return Err(JitError::Malformed(format!(

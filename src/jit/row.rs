@@ -38,8 +38,17 @@ impl<'c, 'p> RowEvaluator<'c, 'p> {
     /// The result is reused by the next call.
     pub fn eval(&mut self, row: usize, now: i64) -> &ProfileValues {
         match &self.bound {
-            Some(bound) if row < self.profiles.len() => {
-                run::run_morsel(self.compiled, bound, row, row + 1, now, &mut self.buffers);
+            Some(bound)
+                if row < self.profiles.len()
+                    && run::run_morsel(
+                        self.compiled,
+                        bound,
+                        row,
+                        row + 1,
+                        now,
+                        &mut self.buffers,
+                    ) =>
+            {
                 run::read_row(self.compiled, bound, &self.buffers, 0, &mut self.values);
             }
             _ => {

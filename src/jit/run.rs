@@ -74,12 +74,19 @@ pub(crate) fn eval_rows(
     let mut buffers = Buffers::default();
     let mut values = ProfileValues::default();
     for_morsels(bound, rows, |start, stop| {
-        run_morsel(compiled, bound, start, stop, now, &mut buffers);
+        if !run_morsel(compiled, bound, start, stop, now, &mut buffers) {
+            return interpreter(compiled).eval_batch(bound.profiles, start..stop, now, out);
+        }
         for row in start..stop {
             read_row(compiled, bound, &buffers, row - start, &mut values);
             out(row, &values);
         }
     });
+}
+
+/// What evaluates a morsel that compiled code cannot read (`run_morsel` says so).
+fn interpreter(compiled: &Compiled) -> crate::eval::Interpreter<'_> {
+    crate::eval::Interpreter::new(&compiled.program)
 }
 
 /// Counts `rows` (clamped to the profiles) morsel by morsel: bits by popcount, values
@@ -93,8 +100,14 @@ pub(crate) fn tally_rows(
     let mut tally = Tally::new(&compiled.program);
     let mut buffers = Buffers::default();
     for_morsels(bound, rows, |start, stop| {
-        run_morsel(compiled, bound, start, stop, now, &mut buffers);
-        tally_morsel(compiled, bound, &buffers, stop - start, &mut tally);
+        if run_morsel(compiled, bound, start, stop, now, &mut buffers) {
+            tally_morsel(compiled, bound, &buffers, stop - start, &mut tally);
+        } else {
+            let program = &*compiled.program;
+            interpreter(compiled).eval_batch(bound.profiles, start..stop, now, &mut |_, v| {
+                tally.add(program, v)
+            });
+        }
     });
     tally
 }
@@ -103,7 +116,11 @@ pub(crate) fn tally_rows(
 pub(crate) fn run_rows(compiled: &Compiled, bound: &Bound<'_>, rows: Range<usize>, now: i64) {
     let mut buffers = Buffers::default();
     for_morsels(bound, rows, |start, stop| {
-        run_morsel(compiled, bound, start, stop, now, &mut buffers);
+        if !run_morsel(compiled, bound, start, stop, now, &mut buffers) {
+            interpreter(compiled).eval_batch(bound.profiles, start..stop, now, &mut |_, v| {
+                std::hint::black_box(v);
+            });
+        }
     });
 }
 
@@ -202,6 +219,10 @@ fn popcount_generic(words: &[u64]) -> u64 {
     words.iter().map(|w| u64::from(w.count_ones())).sum()
 }
 
+/// Runs the compiled code on rows `start..end` into `buffers`; false, running nothing,
+/// if the rows' offsets are malformed (`Bound::offsets_ascend`): the caller then has
+/// the interpreter evaluate them.
+#[must_use]
 pub(crate) fn run_morsel(
     compiled: &Compiled,
     bound: &Bound<'_>,
@@ -209,9 +230,12 @@ pub(crate) fn run_morsel(
     end: usize,
     now: i64,
     buffers: &mut Buffers,
-) {
+) -> bool {
     // The callers' morsels are never longer; the arena has room for no more.
     let end = end.min(start + MORSEL_ROWS);
+    if !bound.offsets_ascend(start..end) {
+        return false;
+    }
     let rows = end - start;
     let slots = &compiled.plan.slots;
     buffers.table.clear();
@@ -322,7 +346,8 @@ pub(crate) fn run_morsel(
     // `RecentRows` slot a bit per row (`recent_rows`); an `EventStarts` slot holds one
     // `u16` per event of the morsel's rows and one more, filled by `row_starts`; the
     // window slots hold values, not addresses. `start..end` are rows of the bound
-    // profiles, whose shape `bind` checked.
+    // profiles, whose shape `bind` checked, and whose offsets ascend
+    // (`offsets_ascend`, above).
     unsafe {
         compiled
             .native
@@ -347,6 +372,7 @@ pub(crate) fn run_morsel(
         unsafe { compiled.native.call_late(&buffers.table, start, end) };
     }
     clear_tails(&compiled.tails, buffers, rows);
+    true
 }
 
 /// A bool result's bytes (arena offset) and bits (table index).

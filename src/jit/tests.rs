@@ -1459,3 +1459,108 @@ tag high = level >= 2 and label == "yes"
         assert_same(program, &v, &w, row, now);
     }
 }
+
+/// Profiles whose offsets descend, or run past what they index, in one morsel but not
+/// the others: the bind step leaves offsets to each morsel, which the interpreter then
+/// evaluates, so every result still agrees with the interpreter's.
+#[test]
+fn morsels_with_malformed_offsets_are_left_to_the_interpreter() {
+    let source = r#"
+profile { id: string, tags: set<string>, s: string }
+event pay { amount: float, labels: set<string> }
+tag n = count(pay)
+tag recent = exists(pay within 7d)
+tag spent = sum(pay.amount within 30d)
+tag latest = last(pay).at
+tag labelled = exists(pay where labels contains "x")
+tag tagged = tags contains "a"
+tag member = tags contains s
+segment both = recent and tagged
+"#;
+    let rows: Vec<serde_json::Value> = (0..9000)
+        .map(|i| {
+            let events: Vec<serde_json::Value> = (0..i % 4)
+                .map(|k| {
+                    let at = format!("2026-11-{:02}T00:00:00Z", 28 - (i % 13 + 5 * k));
+                    let labels = if (i + k) % 3 == 0 {
+                        vec!["x"]
+                    } else {
+                        vec!["y", "z"]
+                    };
+                    json!({"type": "pay", "at": at, "amount": k as f64 + 0.5, "labels": labels})
+                })
+                .collect();
+            let tags = if i % 2 == 0 {
+                vec!["a", "b"]
+            } else {
+                vec!["c"]
+            };
+            json!({"id": format!("p{i}"), "tags": tags, "s": "a", "events": events})
+        })
+        .collect();
+    let (native, data) = checked(source, &rows);
+    let interp = Interpreter::new(native.program());
+    let now = 1_795_867_200_000_000; // 2026-11-28T12:00:00Z
+    let prop_sets = |p: &mut Profiles| match &mut p.events[0].props[1].values {
+        crate::data::ColumnValues::StrSet { offsets, .. } => offsets.clone(),
+        _ => panic!("not a set property"),
+    };
+    let mut broken: Vec<(&str, Profiles)> = Vec::new();
+    // Row 5000, in the second morsel, against its neighbours.
+    let mut p = data.clone();
+    p.events[0].offsets[5001] = p.events[0].offsets[5000] - 1;
+    broken.push(("events descend", p));
+    let mut p = data.clone();
+    p.events[0].offsets[5001] = p.events[0].at.len() as u32 + 50;
+    broken.push(("events past the table", p));
+    let mut p = data.clone();
+    if let crate::data::ColumnValues::StrSet { offsets, .. } = &mut p.columns[0].values {
+        offsets[5001] = offsets[5000] - 1;
+    }
+    broken.push(("a set field descends", p));
+    let mut p = data.clone();
+    let event = p.events[0].offsets[5001] as usize;
+    let offsets = prop_sets(&mut p);
+    if let crate::data::ColumnValues::StrSet { offsets: o, .. } = &mut p.events[0].props[1].values {
+        o[event] = offsets[event + 1] + 1;
+    }
+    broken.push(("a set property descends", p));
+    for (what, p) in &broken {
+        assert!(
+            native.check_profiles(p).is_err(),
+            "{what}: passes the check"
+        );
+        for threads in [Some(1), Some(2)] {
+            let expected = interp.count(p, now, threads);
+            assert_eq!(
+                native.count(p, now, threads),
+                expected,
+                "{what}, {threads:?}"
+            );
+        }
+        let mut jit = Vec::new();
+        native.eval_batch(p, 0..p.len(), now, &mut |r, v| jit.push((r, v.clone())));
+        let mut expected = Vec::new();
+        interp.eval_batch(p, 0..p.len(), now, &mut |r, v| {
+            expected.push((r, v.clone()))
+        });
+        assert_eq!(jit, expected, "{what}: batch");
+        // Row by row, a morsel is a row: row 5000's offsets are malformed, row 5001's
+        // ascend (its events, then out of time order, are not checked).
+        let mut one = native.rows(p);
+        for row in [0, 4999, 5000, 8999] {
+            let expected = interp.eval_profile(p, row, now);
+            assert_eq!(*one.eval(row, now), expected, "{what}: row {row}");
+        }
+    }
+    // The broken profiles evaluate differently from the intact ones.
+    let all = |p: &Profiles| {
+        let mut values = Vec::new();
+        interp.eval_batch(p, 0..p.len(), now, &mut |_, v| values.push(v.clone()));
+        values
+    };
+    let intact = all(&data);
+    for (what, p) in &broken {
+        assert_ne!(all(p), intact, "{what}: breaks nothing");
+    }
+}
