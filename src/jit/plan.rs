@@ -72,10 +72,6 @@ pub(crate) enum Slot {
     /// string `j` of [`Plan::set_members`] entry `k` (0 for a missing set), filled
     /// by `Bound::set_members`.
     SetMembers(u32),
-    /// Not an address: per call, `now - lo` (`u64`), where `lo` is the first time of
-    /// the window of the last `d` microseconds up to `now`, for `d` =
-    /// [`Plan::windows`] entry `k` (see [`window_range`]).
-    WindowSpan(u32),
     /// Per morsel: for event table `e` and the window of [`Plan::windows`] entry `k`,
     /// a bit per row (morsel-local words): whether the row's last event is at or after
     /// the window's first time (`recent_rows`).
@@ -126,7 +122,6 @@ impl Slot {
                 | Slot::AccBytes(_)
                 | Slot::EventStarts(_)
                 | Slot::SetMembers(_)
-                | Slot::WindowSpan(_)
                 | Slot::RecentRows(..)
                 | Slot::Latest(_)
                 | Slot::Arena(_)
@@ -184,7 +179,8 @@ pub(crate) struct Plan {
     pub(crate) samples: Vec<(f64, Arc<str>)>,
     pub(crate) set_sources: Vec<SetSource>,
     pub(crate) set_members: Vec<SetMembers>,
-    /// The positive durations of constant `within` windows, by `Slot::WindowSpan` index.
+    /// The positive durations of constant `within` windows, by `Slot::RecentRows`
+    /// index, and of every other constant window (`Plan::fixed_window`).
     pub(crate) windows: Vec<i64>,
     /// Accumulator buffers handed out so far.
     accumulators: u32,
@@ -301,9 +297,21 @@ impl Plan {
         })
     }
 
-    /// The slot of the span of the window of the last `d` (positive) microseconds.
-    pub(crate) fn window_span(&mut self, d: i64) -> Slot {
-        Slot::WindowSpan(self.window_index(d))
+    /// Notes that compiled code tests times against the window of the last `d`
+    /// (positive) microseconds as a constant span, `now - at <= d - 1`, which is
+    /// exact only while `now - d + 1` is a time (`windows_fit`).
+    pub(crate) fn fixed_window(&mut self, d: i64) {
+        self.window_index(d);
+    }
+
+    /// Whether every constant window ends at `now` without reaching past the earliest
+    /// time (`window_range` would clamp it), as the generated code's spans assume.
+    /// Only a `now` within the longest window of `i64::MIN` fails: the runner leaves
+    /// such an evaluation to the interpreter.
+    pub(crate) fn windows_fit(&self, now: i64) -> bool {
+        self.windows
+            .iter()
+            .all(|&d| now.checked_sub(d - 1).is_some())
     }
 
     /// The table index of the marks of the rows of event table `event` whose last
@@ -373,7 +381,7 @@ mod tests {
         let mut spans = Vec::new();
         for slot in row_slots {
             plan.slot(Slot::TagBits(spans.len() as u32));
-            plan.slot(Slot::WindowSpan(0));
+            plan.slot(Slot::RecentRows(0, 0));
             let i = plan.slot(slot);
             let bytes = slot.row_entry_bytes().unwrap();
             let at = plan.arena_offset(i).unwrap();
@@ -398,7 +406,7 @@ mod tests {
         in_page.sort_unstable();
         in_page.dedup();
         assert_eq!(in_page.len(), spans.len());
-        for slot in [Slot::TagBits(0), Slot::WindowSpan(0), Slot::Arena(8)] {
+        for slot in [Slot::TagBits(0), Slot::RecentRows(0, 0), Slot::Arena(8)] {
             let i = plan.slot(slot);
             assert_eq!(plan.arena_offset(i), None, "{slot:?}");
         }

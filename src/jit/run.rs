@@ -220,7 +220,8 @@ fn popcount_generic(words: &[u64]) -> u64 {
 }
 
 /// Runs the compiled code on rows `start..end` into `buffers`; false, running nothing,
-/// if the rows' offsets are malformed (`Bound::offsets_ascend`): the caller then has
+/// if the rows' offsets are malformed (`Bound::offsets_ascend`) or `now` too close to
+/// the earliest time for the code's windows (`Plan::windows_fit`): the caller then has
 /// the interpreter evaluate them.
 #[must_use]
 pub(crate) fn run_morsel(
@@ -233,7 +234,7 @@ pub(crate) fn run_morsel(
 ) -> bool {
     // The callers' morsels are never longer; the arena has room for no more.
     let end = end.min(start + MORSEL_ROWS);
-    if !bound.offsets_ascend(start..end) {
+    if !compiled.plan.windows_fit(now) || !bound.offsets_ascend(start..end) {
         return false;
     }
     let rows = end - start;
@@ -282,12 +283,6 @@ pub(crate) fn run_morsel(
         }
         let words = &mut buffers.words[i];
         let len = match *slot {
-            Slot::WindowSpan(k) => {
-                let d = compiled.plan.windows.get(k as usize).copied().unwrap_or(1);
-                let (_, span) = super::plan::window_range(now, d);
-                buffers.table[i] = span as usize;
-                continue;
-            }
             Slot::EventStarts(e) => {
                 let starts = &mut buffers.starts[i];
                 super::bind::row_starts(bound.profiles, e, start, end, starts);
@@ -344,10 +339,9 @@ pub(crate) fn run_morsel(
     // (`Plan::always_present`), a `SetMembers` slot holds one word per row
     // (`Bound::set_members`), a `Latest` slot two words per row (`latest_events`), a
     // `RecentRows` slot a bit per row (`recent_rows`); an `EventStarts` slot holds one
-    // `u16` per event of the morsel's rows and one more, filled by `row_starts`; the
-    // window slots hold values, not addresses. `start..end` are rows of the bound
-    // profiles, whose shape `bind` checked, and whose offsets ascend
-    // (`offsets_ascend`, above).
+    // `u16` per event of the morsel's rows and one more, filled by `row_starts`.
+    // `start..end` are rows of the bound profiles, whose shape `bind` checked, and
+    // whose offsets ascend (`offsets_ascend`, above).
     unsafe {
         compiled
             .native

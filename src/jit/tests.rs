@@ -1089,6 +1089,14 @@ fn windows_at_the_ends_of_time_agree_with_the_interpreter() {
     native.check_profiles(&data).unwrap();
     let mut nows = vec![i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX];
     nows.extend(super::tests::nows());
+    // Where a constant window's span stops fitting (`Plan::windows_fit`): the code's
+    // for the widest at and past it, the interpreter's before it.
+    let widest = 15_000 * 7 * 86_400_000_000;
+    assert!(native.plan.windows_fit(i64::MIN + widest - 1));
+    assert!(!native.plan.windows_fit(i64::MIN + widest - 2));
+    for d in [1_000_000, 7 * 86_400_000_000, widest] {
+        nows.extend([i64::MIN + d - 2, i64::MIN + d - 1, i64::MIN + d]);
+    }
     assert_batch_agrees(program, &native, &data, nows);
 }
 
