@@ -82,7 +82,8 @@ pub(crate) enum Slot {
     Latest(u32),
     /// Per morsel: the start of the arena that holds every buffer with one entry per
     /// row, biased back by the morsel's first row for entries of this many bytes (see
-    /// [`Plan::arena_offset`]).
+    /// [`Plan::arena_offset`]); `Arena(0)` is the start itself, indexed by the row's
+    /// place in the morsel.
     Arena(u32),
 }
 

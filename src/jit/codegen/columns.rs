@@ -178,6 +178,10 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
 
     fn acc_load(&mut self, field: &Field, row: ir::Value) -> ir::Value {
         let (at, offset) = self.row_entry(field.slot, row);
+        self.acc_load_at(field, at, offset)
+    }
+
+    fn acc_load_at(&mut self, field: &Field, at: ir::Value, offset: i32) -> ir::Value {
         let x = self.b.ins().load(field.ty, Self::out_flags(), at, offset);
         if field.negated {
             self.b.ins().bxor_imm_s(x, 1)
@@ -199,9 +203,10 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         let offsets = self.addr(Slot::EventOffsets(e));
         let lo = self.load_u32(offsets, self.start);
         let hi = self.load_u32(offsets, end);
-        // The current event's row: a running sum of `EventStarts` from `start`.
+        // The current event's row in the morsel: a running sum of `EventStarts`.
         let owner_var = self.b.declare_var(types::I64);
-        self.b.def_var(owner_var, self.start);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(owner_var, zero);
         // `EventStarts` has an entry per event from `lo`: its address less `lo`
         // entries is indexed by the event.
         let starts = self.addr(Slot::EventStarts(e));
@@ -228,7 +233,8 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         let owner = self.b.ins().iadd(owner, step);
         self.b.def_var(owner_var, owner);
         let outer = self.row;
-        self.row = owner;
+        // Computed only where a window or filter reads the profile.
+        self.row = self.b.ins().iadd(owner, self.start);
         let at_base = self.addr(Slot::EventAt(e));
         let at = self.load(types::I64, at_base, i);
         let mut inwin = Vec::with_capacity(windows.len());
@@ -268,24 +274,53 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
         Ok(())
     }
 
-    /// Folds event `i` of `row` into each of `columns`.
+    /// Folds event `i` of morsel row `local` into each of `columns`. Its accumulators
+    /// are addressed from the arena's unbiased start (`Slot::Arena(0)`) by the row's
+    /// index in the morsel: one address for words and bytes alike, where each size's
+    /// address biased by the morsel's first row would be another value live across
+    /// the loop.
     fn fold_event(
         &mut self,
         columns: &[&Column<'_>],
         i: ir::Value,
         at: ir::Value,
-        row: ir::Value,
+        local: ir::Value,
         inwin: &[ir::Value],
     ) -> Result<(), JitError> {
         for column in columns {
             for f in &column.fields {
-                let x = self.acc_load(f, row);
+                let (entry, offset) = self.acc_entry(f.slot, local);
+                let x = self.acc_load_at(f, entry, offset);
                 self.b.def_var(f.var, x);
             }
             self.agg_step(&column.state, i, at, inwin[column.window])?;
-            self.store_fields(column, row);
+            for f in &column.fields {
+                let (entry, offset) = self.acc_entry(f.slot, local);
+                self.store_field(f, entry, offset);
+            }
         }
         Ok(())
+    }
+
+    /// The address of morsel row `local`'s entry of accumulator buffer `slot`, and a
+    /// constant to add to it.
+    fn acc_entry(&mut self, slot: u32, local: ir::Value) -> (ir::Value, i32) {
+        let bytes = self.plan.slots[slot as usize].row_entry_bytes();
+        let offset = self
+            .plan
+            .arena_offset(slot)
+            .and_then(|o| i32::try_from(o).ok());
+        match (bytes, offset) {
+            (Some(bytes), Some(offset)) => {
+                let arena = self.addr(Slot::Arena(0));
+                (self.elem(arena, local, bytes as i64), offset)
+            }
+            // Not reached: accumulators lie in the arena.
+            _ => {
+                let row = self.b.ins().iadd(local, self.start);
+                self.row_entry(slot, row)
+            }
+        }
     }
 
     /// Sets `column`'s accumulator variables to their initial values: those a zeroed
@@ -303,14 +338,18 @@ impl<'x, 'a, 'b> Gen<'a, 'b> {
     /// Stores `column`'s accumulator variables to `row`'s entries of their buffers.
     pub(super) fn store_fields(&mut self, column: &Column<'_>, row: ir::Value) {
         for f in &column.fields {
-            let x = self.b.use_var(f.var);
-            let x = if f.negated {
-                self.b.ins().bxor_imm_s(x, 1)
-            } else {
-                x
-            };
             let (at, offset) = self.row_entry(f.slot, row);
-            self.b.ins().store(Self::out_flags(), x, at, offset);
+            self.store_field(f, at, offset);
         }
+    }
+
+    fn store_field(&mut self, f: &Field, at: ir::Value, offset: i32) {
+        let x = self.b.use_var(f.var);
+        let x = if f.negated {
+            self.b.ins().bxor_imm_s(x, 1)
+        } else {
+            x
+        };
+        self.b.ins().store(Self::out_flags(), x, at, offset);
     }
 }
