@@ -80,6 +80,8 @@ pub(crate) enum Slot {
     /// its time (0 if none) and the number of the row's events up to it, two `i64`s a
     /// row (`latest_events`).
     Latest(u32),
+    /// Not an address: per call, `now`, for the word functions' `since` tests.
+    Now,
     /// Per morsel: the start of the arena that holds every buffer with one entry per
     /// row, biased back by the morsel's first row for entries of this many bytes (see
     /// [`Plan::arena_offset`]); `Arena(0)` is the start itself, indexed by the row's
@@ -126,6 +128,7 @@ impl Slot {
                 | Slot::RecentRows(..)
                 | Slot::Latest(_)
                 | Slot::Arena(_)
+                | Slot::Now
         )
     }
 }

@@ -283,6 +283,10 @@ pub(crate) fn run_morsel(
         }
         let words = &mut buffers.words[i];
         let len = match *slot {
+            Slot::Now => {
+                buffers.table[i] = now as usize;
+                continue;
+            }
             Slot::EventStarts(e) => {
                 let starts = &mut buffers.starts[i];
                 super::bind::row_starts(bound.profiles, e, start, end, starts);
@@ -339,8 +343,8 @@ pub(crate) fn run_morsel(
     // (`Plan::always_present`), a `SetMembers` slot holds one word per row
     // (`Bound::set_members`), a `Latest` slot two words per row (`latest_events`), a
     // `RecentRows` slot a bit per row (`recent_rows`); an `EventStarts` slot holds one
-    // `u16` per event of the morsel's rows and one more, filled by `row_starts`.
-    // `start..end` are rows of the bound profiles, whose shape `bind` checked, and
+    // `u16` per event of the morsel's rows and one more, filled by `row_starts`; the
+    // `Now` slot holds a value, not an address. `start..end` are rows of the bound profiles, whose shape `bind` checked, and
     // whose offsets ascend (`offsets_ascend`, above).
     unsafe {
         compiled

@@ -1341,6 +1341,10 @@ fn field_tests_a_word_at_a_time_agree_with_the_interpreter() {
         tag t_lt = t < "2026-01-01"
         tag t_eq = "2026-11-01T08:00:00Z" == t
         tag d_ge = d >= 1d
+        tag since_lt = since(t) < 30d
+        tag since_ge = since(t) >= 0s
+        tag since_gt_mirrored = 300d > since(t)
+        tag since_ne = since(t) != 1h
         tag e_eq = e == B
         tag e_ne = e != A
         tag e_in = e in [A, C]
@@ -1571,4 +1575,42 @@ segment both = recent and tagged
     for (what, p) in &broken {
         assert_ne!(all(p), intact, "{what}: breaks nothing");
     }
+}
+
+/// `since(t)` tests a word at a time at the ends of the range of times: `now - t`
+/// wraps, as in the interpreter.
+#[test]
+fn since_tests_a_word_at_a_time_wrap_as_the_interpreter_does() {
+    let rules = RuleSet::from_source(
+        "since.corral",
+        r#"
+        profile { id: string, t: time }
+        tag lt = since(t) < 30d
+        tag ge = since(t) >= 0s
+        tag eq = since(t) == 0s
+        tag le_mirrored = 1s >= since(t)
+        "#,
+    )
+    .unwrap();
+    let program = rules.program();
+    let early = super::codegen::words::bitwise_rules(program, &program.order);
+    assert_eq!(early.len(), 4, "{:?}", rule_names(program, &early));
+    let native = Compiled::compile(program).unwrap();
+    let times = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+    let rows: Vec<serde_json::Value> = (0..128)
+        .map(|i| match i % 9 {
+            8 => json!({"id": format!("p{i}")}),
+            _ => json!({"id": format!("p{i}"), "t": "2026-11-20T00:00:00Z"}),
+        })
+        .collect();
+    let mut data = rules.profiles_from_json(rows.iter()).unwrap();
+    if let crate::data::ColumnValues::Time(v) = &mut data.columns[0].values {
+        for (row, x) in v.iter_mut().enumerate() {
+            *x = times[row % times.len()];
+        }
+    }
+    native.check_profiles(&data).unwrap();
+    let mut nows = times.to_vec();
+    nows.extend(super::tests::nows());
+    assert_batch_agrees(program, &native, &data, nows);
 }

@@ -1,5 +1,5 @@
 //! Tests of a profile field against constants, 64 rows at a time: `age >= 18`,
-//! `gender == F`, `province in east`, `phone is present`. The word function (`words`)
+//! `gender == F`, `province in east`, `phone is present`, `since(signup_at) < 30d`. The word function (`words`)
 //! computes them straight from the field's column with vector compares (two rows per
 //! compare for 64-bit values, four for enum variants and string codes), takes one bit
 //! per row from each compare's mask, and ands the word with the field's validity
@@ -12,7 +12,7 @@
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, types};
 
-use crate::ir::{CmpOp, ExprId, ExprKind, Program};
+use crate::ir::{ArithOp, CmpOp, ExprId, ExprKind, Program};
 use crate::jit::plan::Slot;
 use crate::schema::Type;
 use crate::value::Value;
@@ -43,6 +43,9 @@ enum TestKind<'p> {
     Compare(CmpOp, &'p Value),
     /// `field in [constants]`, or `not in` (`true`).
     In(&'p [Value], bool),
+    /// `since(field) op constant`: `now - field`, wrapping as the interpreter's
+    /// subtraction does, against a duration.
+    Since(CmpOp, &'p Value),
 }
 
 /// The field test `id` is, if the word function can compute it.
@@ -60,6 +63,16 @@ pub(crate) fn field_test(program: &Program, id: ExprId) -> Option<FieldTest<'_>>
             let (f, ty) = field(*subject)?;
             (f, ty, TestKind::Present(*present))
         }
+        ExprKind::Compare { op, lhs, rhs } if since_field(program, *lhs).is_some() => (
+            since_field(program, *lhs)?,
+            Type::Time,
+            TestKind::Since(*op, constant(*rhs)?),
+        ),
+        ExprKind::Compare { op, lhs, rhs } if since_field(program, *rhs).is_some() => (
+            since_field(program, *rhs)?,
+            Type::Time,
+            TestKind::Since(mirrored(*op), constant(*lhs)?),
+        ),
         ExprKind::Compare { op, lhs, rhs } => {
             let (f, ty, op, c) = match (field(*lhs), field(*rhs)) {
                 (Some((f, ty)), _) => (f, ty, *op, constant(*rhs)?),
@@ -87,6 +100,22 @@ pub(crate) fn field_test(program: &Program, id: ExprId) -> Option<FieldTest<'_>>
         _ => return None,
     };
     Some(FieldTest { field, ty, kind })
+}
+
+/// The time field `f` of `since(f)` (checked as `now - f`).
+fn since_field(program: &Program, id: ExprId) -> Option<u32> {
+    let ExprKind::Arith {
+        op: ArithOp::Sub,
+        lhs,
+        rhs,
+    } = program.expr(id).kind
+    else {
+        return None;
+    };
+    match (&program.expr(lhs).kind, &program.expr(rhs).kind) {
+        (ExprKind::Now, ExprKind::Field(f)) if program.expr(rhs).ty == Type::Time => Some(f.0),
+        _ => None,
+    }
 }
 
 /// `a op b` as `b op' a`.
@@ -117,7 +146,7 @@ impl Words<'_, '_> {
         let (constants, negated): (Vec<&Value>, bool) = match &test.kind {
             TestKind::Present(true) => return valid,
             TestKind::Present(false) => return self.b.ins().bnot(valid),
-            TestKind::Compare(_, c) => (vec![*c], false),
+            TestKind::Compare(_, c) | TestKind::Since(_, c) => (vec![*c], false),
             // As `Gen::in_list` does, a list tested against a string holds only its
             // strings.
             TestKind::In(list, negated) => (
@@ -131,6 +160,13 @@ impl Words<'_, '_> {
             return self.b.ins().iconst(types::I64, 0);
         };
         let splats: Vec<ir::Value> = constants.iter().map(|c| self.splat(lanes, c)).collect();
+        let now = match test.kind {
+            TestKind::Since(..) => {
+                let now = self.addr(Slot::Now);
+                Some(self.b.ins().splat(lanes, now))
+            }
+            _ => None,
+        };
         let base = self.addr(Slot::FieldValues(test.field));
         let size = i64::from(lanes.lane_type().bytes());
         let per = i64::from(lanes.lane_count());
@@ -160,6 +196,10 @@ impl Words<'_, '_> {
         for u in 0..UNROLL {
             let offset = i32::try_from(u * per * size).unwrap_or(0);
             let v = b.ins().load(lanes, Gen::flags(), at, offset);
+            let v = match now {
+                Some(now) => b.ins().isub(now, v),
+                None => v,
+            };
             let mut mask = None;
             for &c in &splats {
                 let m = compare(b, &test.kind, lanes, v, c);
@@ -234,7 +274,7 @@ fn compare(
     c: ir::Value,
 ) -> ir::Value {
     let op = match *kind {
-        TestKind::Compare(op, _) => op,
+        TestKind::Compare(op, _) | TestKind::Since(op, _) => op,
         _ => CmpOp::Eq,
     };
     if lanes == types::F64X2 {
