@@ -37,24 +37,22 @@ impl<'c, 'p> RowEvaluator<'c, 'p> {
     /// [`Interpreter::eval_profile`] (a row past the end reads as an empty profile).
     /// The result is reused by the next call.
     pub fn eval(&mut self, row: usize, now: i64) -> &ProfileValues {
-        match &self.bound {
-            Some(bound)
-                if row < self.profiles.len()
-                    && run::run_morsel(
-                        self.compiled,
-                        bound,
-                        row,
-                        row + 1,
-                        now,
-                        &mut self.buffers,
-                    ) =>
-            {
-                run::read_row(self.compiled, bound, &self.buffers, 0, &mut self.values);
+        // The code runs unless the profiles did not bind or `run_morsel` declines the
+        // row (malformed offsets, a `now` its windows do not fit).
+        let ran = match &self.bound {
+            Some(bound) if row < self.profiles.len() => {
+                let ran =
+                    run::run_morsel(self.compiled, bound, row, row + 1, now, &mut self.buffers);
+                if ran {
+                    run::read_row(self.compiled, bound, &self.buffers, 0, &mut self.values);
+                }
+                ran
             }
-            _ => {
-                self.values =
-                    Interpreter::new(&self.compiled.program).eval_profile(self.profiles, row, now)
-            }
+            _ => false,
+        };
+        if !ran {
+            self.values =
+                Interpreter::new(&self.compiled.program).eval_profile(self.profiles, row, now);
         }
         &self.values
     }
