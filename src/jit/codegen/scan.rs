@@ -1,10 +1,11 @@
 //! Tests of a profile field against constants, 64 rows at a time: `age >= 18`,
-//! `gender == F`, `province in east`, `phone is present`, `since(signup_at) < 30d`. The word function (`words`)
-//! computes them straight from the field's column with vector compares (two rows per
-//! compare for 64-bit values, four for enum variants and string codes), takes one bit
-//! per row from each compare's mask, and ands the word with the field's validity
-//! bitmap: a missing value makes every comparison false, as in `Gen::compare`. The
-//! row function spent a dozen instructions per test and row on the same work.
+//! `gender == F`, `province in east`, `phone is present`, `since(signup_at) < 30d`.
+//! The word function (`words`) computes them straight from the field's column with
+//! vector compares (two rows per compare for 64-bit values, four for enum variants and
+//! string codes), takes one bit per row from each compare's mask, and ands the word
+//! with the field's validity bitmap: a missing value makes every comparison false, as
+//! in `Gen::compare`. The row function spent a dozen instructions per test and row on
+//! the same work.
 //!
 //! The word function reads the column's values for whole words of 64 rows, so it runs
 //! these only on words that are rows of the profiles (`Native::uses_words`).
@@ -63,20 +64,15 @@ pub(crate) fn field_test(program: &Program, id: ExprId) -> Option<FieldTest<'_>>
             let (f, ty) = field(*subject)?;
             (f, ty, TestKind::Present(*present))
         }
-        ExprKind::Compare { op, lhs, rhs } if since_field(program, *lhs).is_some() => (
-            since_field(program, *lhs)?,
-            Type::Time,
-            TestKind::Since(*op, constant(*rhs)?),
-        ),
-        ExprKind::Compare { op, lhs, rhs } if since_field(program, *rhs).is_some() => (
-            since_field(program, *rhs)?,
-            Type::Time,
-            TestKind::Since(mirrored(*op), constant(*lhs)?),
-        ),
         ExprKind::Compare { op, lhs, rhs } => {
-            let (f, ty, op, c) = match (field(*lhs), field(*rhs)) {
-                (Some((f, ty)), _) => (f, ty, *op, constant(*rhs)?),
-                (None, Some((f, ty))) => (f, ty, mirrored(*op), constant(*lhs)?),
+            // A field, or `since` of one.
+            let subject = |e: ExprId| match since_field(program, e) {
+                Some(f) => Some((f, Type::Time, true)),
+                None => field(e).map(|(f, ty)| (f, ty, false)),
+            };
+            let ((f, ty, since), op, c) = match (subject(*lhs), subject(*rhs)) {
+                (Some(s), _) => (s, *op, constant(*rhs)?),
+                (None, Some(s)) => (s, mirrored(*op), constant(*lhs)?),
                 (None, None) => return None,
             };
             // Strings order by rank, which the row function looks up.
@@ -84,7 +80,12 @@ pub(crate) fn field_test(program: &Program, id: ExprId) -> Option<FieldTest<'_>>
             if lanes_of(ty).is_none() || (ordered && ty == Type::Str) {
                 return None;
             }
-            (f, ty, TestKind::Compare(op, c))
+            let kind = if since {
+                TestKind::Since(op, c)
+            } else {
+                TestKind::Compare(op, c)
+            };
+            (f, ty, kind)
         }
         ExprKind::InList {
             subject,
