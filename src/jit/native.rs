@@ -333,12 +333,15 @@ impl Native {
 impl Native {
     /// Runs the late word functions over rows `start..end`, after [`Native::call`]
     /// when [`Native::uses_words`]: they read the bits of bool rules and leaves that
-    /// the runner has packed from the row functions' bytes.
+    /// the runner has packed from the row functions' bytes, and the values and
+    /// validity of valued tags that the row functions wrote.
     ///
     /// # Safety
     ///
     /// As for [`Native::call`], with every `TagBits`, `SegBits` and `LeafBits` buffer
-    /// holding the morsel's bits, and `start` a multiple of 64.
+    /// holding the morsel's bits, every `TagVals` and `TagOk` buffer the morsel's
+    /// values and validity (with room for its last word's 64 rows), and `start` a
+    /// multiple of 64.
     pub(crate) unsafe fn call_late(&self, table: &[usize], start: usize, end: usize) {
         if start >= end || !start.is_multiple_of(64) {
             return;
@@ -348,8 +351,10 @@ impl Native {
             // SAFETY: each of `late_words` is a finalized function with signature
             // `WordsFn`, kept alive by `self.module`. As for the early word function in
             // `call`, the bitmaps' words from `start / 64` and the morsel's buffers cover
-            // the words it reads and writes; an earlier late function has written the
-            // bits of the late rules this one reads.
+            // the words it reads and writes (a valued tag's buffers, in the arena, have
+            // room for `MORSEL_ROWS` rows, a multiple of 64, and the morsel is no
+            // longer); an earlier late function has written the bits of the late rules
+            // this one reads.
             let w: WordsFn = unsafe { std::mem::transmute::<*const u8, WordsFn>(func) };
             w(table.as_ptr(), (start / 64) as i64, words as i64);
         }

@@ -62,6 +62,9 @@ fn arena_pairs_mut(arena: &mut [u64], at: usize, len: usize) -> &mut [[i64; 2]] 
 
 // A morsel's row-start counts are `u16`s.
 const _: () = assert!(MORSEL_ROWS <= u16::MAX as usize);
+// The late word function reads a morsel's valued tags a whole word of rows at a time,
+// within arena buffers of `MORSEL_ROWS` rows.
+const _: () = assert!(MORSEL_ROWS.is_multiple_of(64));
 
 /// Evaluates `rows` (clamped to the profiles) morsel by morsel, in row order.
 pub(crate) fn eval_rows(
@@ -365,8 +368,10 @@ pub(crate) fn run_morsel(
                 &mut buffers.words[bits],
             );
         }
-        // SAFETY: the table is as above, and every bool rule's and leaf's bits were
-        // just packed (or written whole by the early word function).
+        // SAFETY: the table is as above, every bool rule's and leaf's bits were just
+        // packed (or written whole by the early word function), and the row functions
+        // wrote every valued tag's values and validity (or the validity was filled
+        // above) into arena buffers with room for `MORSEL_ROWS` rows.
         unsafe { compiled.native.call_late(&buffers.table, start, end) };
     }
     clear_tails(&compiled.tails, buffers, rows);

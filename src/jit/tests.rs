@@ -512,24 +512,30 @@ const LATE_RULES: &str = "profile { id: string, n: int, m: int, ok: bool, e: enu
      tag pair = n + m > 2 and n - m > 2\n\
      tag either = reach or pair\n\
      segment a_ok = ok and not pair, A\n\
-     segment a_low = level == \"low\" or a_ok, A\n\
-     segment b_reach = reach and not ok and level == \"low\", B\n\
-     segment mixed = n + m > 1 and n - m > 1 and either\n";
+     segment a_low = n * m > 1 or a_ok, A\n\
+     segment b_reach = reach and not ok and n * m > 1, B\n\
+     segment mixed = n + m > 1 and n - m > 1 and either\n\
+     segment low = level == \"low\"\n\
+     segment high_not_ok = level in [\"high\"] and not ok\n";
 
 /// Logic bringing in at most one leaf not already written is late; the same test in
-/// two rules (`level == "low"`) is one leaf; a test of a field against a constant
-/// (`, A`) is no leaf (the word function computes it); a late rule that a later
-/// chunk's row function reads is not late.
+/// two rules (`n * m > 1`) is one leaf; a test of a field or of a valued tag against
+/// constants (`, A`, `level is present`, `level == "low"`) is no leaf (the word
+/// functions compute it), and a rule that is one such test is late; a late rule that
+/// a later chunk's row function reads is not late.
 #[test]
 fn late_rules_are_logic_over_few_new_leaves() {
     let (rules, late) = late_of(LATE_RULES);
     let names = rule_names(rules.program(), &late.rules);
     // `pair` and `mixed` bring two new leaves each; `either` (no leaves) is read by
     // `mixed`, computed by the segments' row function, so it is not late.
-    assert_eq!(names, ["reach", "a_ok", "a_low", "b_reach"]);
-    // `level is present`, `level == "low"` (twice).
-    assert_eq!(late.leaves.len(), 2, "{:?}", late.leaves);
-    assert_eq!(late.leaf_of.len(), 3, "{:?}", late.leaf_of);
+    assert_eq!(
+        names,
+        ["reach", "a_ok", "a_low", "b_reach", "low", "high_not_ok"]
+    );
+    // `n * m > 1`, twice.
+    assert_eq!(late.leaves.len(), 1, "{:?}", late.leaves);
+    assert_eq!(late.leaf_of.len(), 2, "{:?}", late.leaf_of);
 }
 
 /// Late rules agree with the interpreter in batches (word-aligned morsels, where the
@@ -1315,6 +1321,81 @@ fn short_windows_folded_from_the_last_events_agree_with_the_interpreter() {
     assert_batch_agrees(program, &native, &data, nows);
 }
 
+/// Batches, counts, a range ending inside a word and the row evaluator agree with the
+/// interpreter, on `rows` cut to whole words (every morsel runs the word functions)
+/// and on all of them (the last, partial word's morsel may not).
+fn assert_words_agree(rules: &RuleSet, native: &Compiled, rows: &[serde_json::Value]) {
+    let program = rules.program();
+    let whole = rules.profiles_from_json(rows[..256].iter()).unwrap();
+    let ragged = rules.profiles_from_json(rows.iter()).unwrap();
+    for data in [&whole, &ragged] {
+        native.check_profiles(data).unwrap();
+        assert_batch_agrees(program, native, data, nows());
+        let counts = native.count(data, nows()[0], Some(1));
+        assert_eq!(counts, counts_by_key(program, data, nows()[0]));
+    }
+    let interp = Interpreter::new(program);
+    native.eval_batch(&whole, 0..200, nows()[0], &mut |row, v| {
+        assert!(row < 200);
+        assert_same(
+            program,
+            v,
+            &interp.eval_profile(&whole, row, nows()[0]),
+            row,
+            0,
+        );
+    });
+    let mut evaluator = native.rows(&ragged);
+    for row in [0, 1, 63, 64, 65, 128, 299] {
+        let v = evaluator.eval(row, nows()[0]).clone();
+        assert_same(
+            program,
+            &v,
+            &interp.eval_profile(&ragged, row, nows()[0]),
+            row,
+            0,
+        );
+    }
+}
+
+/// 300 rows for the word-at-a-time tests: every field missing in some rows, ints on
+/// both sides of zero, floats with -0.0, 1e300 and near-equal values, times on either
+/// side of a year's start, strings in and out of the rules' lists.
+fn scan_rows() -> Vec<serde_json::Value> {
+    (0..300i64)
+        .map(|i| {
+            let mut row = json!({"id": format!("p{i}")});
+            let cell = |k: i64| (i * 7 + k * 13) % 11 != 0;
+            if cell(1) {
+                row["n"] = json!(i % 9 - 3);
+            }
+            if cell(2) {
+                let xs = [1.5, 2.5, -0.0, 0.0, -3.25, 1e300, 1.500001];
+                row["x"] = json!(xs[(i % 7) as usize]);
+            }
+            if cell(3) {
+                let ts = [
+                    "2025-12-31T23:59:59Z",
+                    "2026-01-01T00:00:00Z",
+                    "2026-11-01T08:00:00Z",
+                ];
+                row["t"] = json!(ts[(i % 3) as usize]);
+            }
+            if cell(4) {
+                row["d"] = json!((i % 5 - 1) * 43_200_000_000);
+            }
+            if cell(5) {
+                row["e"] = json!(["A", "B", "C"][(i % 3) as usize]);
+            }
+            if cell(6) {
+                row["s"] = json!(["q", "zzz", "lost", ""][(i % 4) as usize]);
+            }
+            row["ok"] = json!(i % 2 == 0);
+            row
+        })
+        .collect()
+}
+
 /// Tests of a field against constants computed 64 rows at a time (`codegen::scan`):
 /// every compared type, mirrored operands, `!=` and NaN-free float order, `in` and
 /// `not in` lists, strings absent from the data, `is present`/`is missing`; in word
@@ -1360,43 +1441,12 @@ fn field_tests_a_word_at_a_time_agree_with_the_interpreter() {
         segment both = n_ge and s_in, B
         segment either = (level == "high" or e_ne) and x > 0.0, C
         "#;
-    let rows: Vec<serde_json::Value> = (0..300i64)
-        .map(|i| {
-            let mut row = json!({"id": format!("p{i}")});
-            let cell = |k: i64| (i * 7 + k * 13) % 11 != 0;
-            if cell(1) {
-                row["n"] = json!(i % 9 - 3);
-            }
-            if cell(2) {
-                let xs = [1.5, 2.5, -0.0, 0.0, -3.25, 1e300, 1.500001];
-                row["x"] = json!(xs[(i % 7) as usize]);
-            }
-            if cell(3) {
-                let ts = [
-                    "2025-12-31T23:59:59Z",
-                    "2026-01-01T00:00:00Z",
-                    "2026-11-01T08:00:00Z",
-                ];
-                row["t"] = json!(ts[(i % 3) as usize]);
-            }
-            if cell(4) {
-                row["d"] = json!((i % 5 - 1) * 43_200_000_000);
-            }
-            if cell(5) {
-                row["e"] = json!(["A", "B", "C"][(i % 3) as usize]);
-            }
-            if cell(6) {
-                row["s"] = json!(["q", "zzz", "w", ""][(i % 4) as usize]);
-            }
-            row["ok"] = json!(i % 2 == 0);
-            row
-        })
-        .collect();
+    let rows = scan_rows();
     let rules = RuleSet::from_source("scan.corral", source).unwrap();
     let program = rules.program();
     let early = super::codegen::words::bitwise_rules(program, &program.order);
-    // The early word function computes every bool tag and `both`; `either` reads a
-    // leaf (`level == "high"`) and is late.
+    // The early word function computes every bool tag and `both`; `either` tests a
+    // valued tag (`level == "high"`), which only the late word function can.
     let names = rule_names(program, &early);
     assert_eq!(names.len(), program.tags.len(), "{names:?}");
     assert!(
@@ -1405,25 +1455,67 @@ fn field_tests_a_word_at_a_time_agree_with_the_interpreter() {
     );
     let native = Compiled::compile(program).unwrap();
     assert_eq!(native.native.late_words.len(), 1);
-    let whole = rules.profiles_from_json(rows[..256].iter()).unwrap();
-    let ragged = rules.profiles_from_json(rows.iter()).unwrap();
-    for data in [&whole, &ragged] {
-        native.check_profiles(data).unwrap();
-        assert_batch_agrees(program, &native, data, nows());
-    }
-    let interp = Interpreter::new(program);
-    native.eval_batch(&whole, 0..200, nows()[0], &mut |row, v| {
-        assert!(row < 200);
-        assert_same(
-            program,
-            v,
-            &interp.eval_profile(&whole, row, nows()[0]),
-            row,
-            0,
-        );
-    });
-    let counts = native.count(&ragged, nows()[0], Some(1));
-    assert_eq!(counts, counts_by_key(program, &ragged, nows()[0]));
+    assert_words_agree(&rules, &native, &rows);
+}
+
+/// Tests of valued tags against constants, which the late word function computes
+/// from the values the row functions wrote: every comparison, `in` and `not in`,
+/// `is present` and `is missing`, constants on the left; int, float (with -0.0 and
+/// NaN), string, enum, time and duration tags, never missing or missing in some rows,
+/// strings absent from the data. Every segment is late and leaves nothing for a row
+/// function to write. They agree with the
+/// interpreter on data whose last word is whole and on data whose last word is not,
+/// on a range ending inside a word, through the row evaluator, and in counts.
+#[test]
+fn tag_tests_a_word_at_a_time_agree_with_the_interpreter() {
+    let source = r#"
+        profile { id: string, n: int, x: float, t: time, d: duration, e: enum(A, B, C),
+                  s: string, ok: bool }
+        tag score = case { n > 3 => 5, n > 0 => 3, else => 1 }
+        tag maybe_n = case { ok => n }
+        tag ratio = x / 0.0
+        tag xx = case { n > 2 => x, else => -0.0 }
+        tag stage = case { n > 4 => "lost", n > 1 => "silent", ok => "new", else => s }
+        tag kind = e
+        tag seen = t
+        tag span = d
+        segment score_ge = score >= 3
+        segment score_lt_mirrored = 3 > score
+        segment score_ne = score != 5
+        segment maybe_le = maybe_n <= 2
+        segment maybe_in = maybe_n in [1, -2, 4]
+        segment maybe_missing = maybe_n is missing
+        segment ratio_gt = ratio > 0.0
+        segment ratio_ne = ratio != 1.0
+        segment xx_eq = xx == 0.0
+        segment xx_le_mirrored = 1.5 >= xx
+        segment stage_eq = stage == "lost"
+        segment stage_ne = stage != "silent"
+        segment stage_in = stage in ["new", "q", "absent from the data"]
+        segment stage_not_in = stage not in ["lost", "zzz"]
+        segment stage_absent = stage == "absent from the data"
+        segment kind_eq = kind == B
+        segment kind_not_in = kind not in [A]
+        segment kind_present = kind is present
+        segment seen_lt = seen < "2026-01-01"
+        segment seen_eq_mirrored = "2026-11-01T08:00:00Z" == seen
+        segment span_ge = span >= 1d
+        segment rfm = score >= 3 and stage in ["lost", "silent"] and not ok
+        "#;
+    let rows = scan_rows();
+    let rules = RuleSet::from_source("tag_tests.corral", source).unwrap();
+    let program = rules.program();
+    let (_, late) = late_of(source);
+    let segments: Vec<String> = program
+        .segments
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
+    assert_eq!(rule_names(program, &late.rules), segments);
+    assert!(late.leaves.is_empty(), "{:?}", late.leaves);
+    let native = Compiled::compile(program).unwrap();
+    assert_eq!(native.native.late_words.len(), 1);
+    assert_words_agree(&rules, &native, &rows);
 }
 
 /// A valued tag that is never missing (a `case` with an `else`, every arm present)

@@ -5,7 +5,11 @@
 //! writes each leaf's truth as a byte per row (the runner packs them into bits), and
 //! the late word function (`words::build` with leaves) combines fields, rule bits and
 //! leaf bits 64 rows at a time, where the row function spent a load, a test and a
-//! store per operand and row.
+//! store per operand and row. Tests of valued tags against constants (`lifecycle ==
+//! "lost"`, `recency >= 4`) are no leaves: the late word function reads the values
+//! the row functions wrote (`scan`), so `segment winback = big_spender and lifecycle
+//! == "lost"` needs nothing from a row function, and neither does a rule that is one
+//! such test.
 //!
 //! A late rule is written after every row function has run, so no row function may
 //! read it from its result: a rule that a later chunk's row function reads (or a leaf
@@ -19,7 +23,7 @@ use crate::schema::Type;
 use crate::value::Value;
 
 use super::fuse::{children, each_node};
-use super::scan::field_test;
+use super::scan::{field_test, tag_test};
 
 /// The late rules, in rule order, and their leaves: each distinct leaf with the chunk
 /// whose row function writes it (the chunk of the first late rule using it), and the
@@ -59,7 +63,7 @@ pub(crate) fn late_rules(
         let Some(body) = bool_body(program, rule) else {
             continue;
         };
-        if !is_logic(program, body) {
+        if !is_logic(program, body) && tag_test(program, body).is_none() {
             continue;
         }
         let mut mine = Vec::new();
@@ -196,9 +200,9 @@ fn is_logic(program: &Program, id: ExprId) -> bool {
     )
 }
 
-/// Whether the word function reads `id` as it is (a bool field or rule, a constant)
-/// or computes it itself (a test of a field against constants, `scan`), with no leaf
-/// for a row function to write.
+/// Whether the late word function reads `id` as it is (a bool field or rule, a
+/// constant) or computes it itself (a test of a field or of a valued tag against
+/// constants, `scan`), with no leaf for a row function to write.
 pub(crate) fn is_operand(program: &Program, id: ExprId) -> bool {
     let expr = program.expr(id);
     expr.ty == Type::Bool
@@ -208,7 +212,8 @@ pub(crate) fn is_operand(program: &Program, id: ExprId) -> bool {
                 | ExprKind::Field(_)
                 | ExprKind::Tag(_)
                 | ExprKind::Segment(_)
-        ) || field_test(program, id).is_some())
+        ) || field_test(program, id).is_some()
+            || tag_test(program, id).is_some())
 }
 
 /// The leaves of the logic at `id`, in order, each once.

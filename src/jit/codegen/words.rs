@@ -4,7 +4,8 @@
 //! of result bits at a time, straight from the fields' value and validity bitmaps (and
 //! the tested columns), before the row functions run. The late
 //! rules (`late`) get a second word function, run after the row functions, that also
-//! reads the bits of every bool rule and of the leaves the row functions wrote.
+//! reads the bits of every bool rule and of the leaves the row functions wrote, and
+//! tests valued tags' values against constants (`scan`).
 //!
 //! `fn(table: *const usize, first_word: i64, words: i64)`: word `first_word + w` of
 //! the profiles' bitmaps gives word `w` of the morsel's result bits, a few words per
@@ -23,7 +24,7 @@ use crate::schema::Type;
 use crate::value::Value;
 
 use super::Gen;
-use super::scan::{FieldTest, field_test};
+use super::scan::{ConstTest, field_test, tag_test};
 use crate::jit::plan::{Plan, Slot};
 
 /// The rules of `order` that the word function computes, in order.
@@ -144,14 +145,14 @@ pub(super) struct Words<'a, 'b> {
     /// The rules of this function computed so far (for the current words).
     rules: HashMap<RuleRef, Variable>,
     /// The field tests computed so far (for the current words): rules share them.
-    tests: Vec<(FieldTest<'a>, Variable)>,
+    tests: Vec<(ConstTest<'a>, Variable)>,
 }
 
 /// What one word's computation has computed so far.
 #[derive(Default)]
 struct Known<'p> {
     rules: HashMap<RuleRef, Variable>,
-    tests: Vec<(FieldTest<'p>, Variable)>,
+    tests: Vec<(ConstTest<'p>, Variable)>,
 }
 
 impl<'a> Words<'a, '_> {
@@ -243,6 +244,10 @@ impl<'a> Words<'a, '_> {
         if let Some(test) = field_test(program, id) {
             return self.test(test);
         }
+        // The row functions have written every valued tag when the late one runs.
+        if let Some(test) = self.late.and_then(|_| tag_test(program, id)) {
+            return self.test(test);
+        }
         match &program.expr(id).kind {
             ExprKind::Const(Value::Bool(true)) => self.b.ins().iconst(types::I64, -1),
             ExprKind::Field(f) => {
@@ -275,7 +280,7 @@ impl<'a> Words<'a, '_> {
     }
 
     /// The current word of a field test, computed once per word.
-    fn test(&mut self, test: FieldTest<'a>) -> ir::Value {
+    fn test(&mut self, test: ConstTest<'a>) -> ir::Value {
         if let Some((_, var)) = self.tests.iter().find(|(t, _)| *t == test) {
             return self.b.use_var(*var);
         }
