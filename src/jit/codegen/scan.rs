@@ -326,9 +326,14 @@ impl Words<'_, '_> {
             Value::Str(s) => {
                 // Its code in the bound dictionary (`Gen::string_code`): below 2^32.
                 let k = self.plan.string(s);
+                // Loaded where the test starts, not movable: as a movable load,
+                // Cranelift would sink it and its splat into the loop over the rows.
                 let codes = self.addr(Slot::StrCodes);
                 let at = self.b.ins().iadd_imm_s(codes, i64::from(k) * 8);
-                let code = self.b.ins().load(types::I64, Gen::flags(), at, 0);
+                let code = self
+                    .b
+                    .ins()
+                    .load(types::I64, MemFlagsData::trusted(), at, 0);
                 if lanes.lane_type() == types::I64 {
                     code
                 } else {
