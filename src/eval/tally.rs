@@ -100,13 +100,7 @@ impl ValueTally {
     // are unused.
     #[cfg_attr(not(feature = "jit"), allow(dead_code))]
     pub(crate) fn add_column(&mut self, values: &[u64], present: &[u8]) {
-        // No present cell: nothing is counted, whatever the base.
-        let base = values
-            .iter()
-            .zip(present)
-            .filter(|(_, ok)| **ok == 1)
-            .take(BASE_SAMPLE)
-            .fold(u64::MAX, |least, (&x, _)| least.min(x));
+        let base = Self::lanes_base(values, present);
         let mut lanes = [[0u64; LANE_WIDTH]; LANES];
         let n = values.len().min(present.len());
         let (values, present) = (&values[..n], &present[..n]);
@@ -135,10 +129,44 @@ impl ValueTally {
                 }
             }
         }
-        for k in 0..LANE_WIDTH {
-            let n: u64 = lanes.iter().map(|lane| lane[k]).sum();
+        let sums: [u64; LANE_WIDTH] =
+            std::array::from_fn(|k| lanes.iter().map(|lane| lane[k]).sum());
+        self.add_near(base, &sums);
+    }
+
+    /// The count of each raw value, however it is kept.
+    #[cfg(test)]
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    pub(crate) fn by_value(&self) -> BTreeMap<u64, u64> {
+        let dense = self.dense.iter().enumerate().map(|(x, &n)| (x as u64, n));
+        let near = Self::large(self.near.clone(), self.near_base);
+        let sparse = self.sparse.iter().map(|(&x, &n)| (x, n));
+        let mut out = BTreeMap::new();
+        for (x, n) in dense.chain(near).chain(sparse).filter(|&(_, n)| n > 0) {
+            *out.entry(x).or_insert(0) += n;
+        }
+        out
+    }
+
+    /// Where [`Self::add_column`]'s lanes start: the least of the first
+    /// [`BASE_SAMPLE`] present values (with no present cell nothing is counted,
+    /// whatever the base).
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    pub(crate) fn lanes_base(values: &[u64], present: &[u8]) -> u64 {
+        values
+            .iter()
+            .zip(present)
+            .filter(|(_, ok)| **ok == 1)
+            .take(BASE_SAMPLE)
+            .fold(u64::MAX, |least, (&x, _)| least.min(x))
+    }
+
+    /// Counts `base + k` `counts[k]` times, for every `k`.
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    pub(crate) fn add_near(&mut self, base: u64, counts: &[u64]) {
+        for (k, &n) in counts.iter().enumerate() {
             if n > 0 {
-                self.add_bits_n(base + k as u64, n);
+                self.add_bits_n(base.wrapping_add(k as u64), n);
             }
         }
     }
@@ -148,7 +176,7 @@ impl ValueTally {
     #[cold]
     #[inline(never)]
     #[cfg_attr(not(feature = "jit"), allow(dead_code))]
-    fn add_outside(&mut self, x: u64) {
+    pub(crate) fn add_outside(&mut self, x: u64) {
         self.add_bits(x);
     }
 
@@ -303,7 +331,7 @@ impl Tally {
 
 /// Whether every byte is 1, tested a block at a time without an early exit (which
 /// would keep the compiler from vectorizing the test).
-fn all_ones(bytes: &[u8]) -> bool {
+pub(crate) fn all_ones(bytes: &[u8]) -> bool {
     let (blocks, rest) = bytes.as_chunks::<64>();
     let block_ok = |block: &[u8; 64]| block.iter().fold(0u8, |bad, &b| bad | (b ^ 1)) == 0;
     blocks.iter().all(block_ok) && rest.iter().all(|&b| b == 1)

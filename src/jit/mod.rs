@@ -18,6 +18,8 @@
 //!   gathers where the processor has them, which Cranelift's vectors cannot express.
 //! * Top-level aggregates over the same event type and window share one pass over the
 //!   profile's events (`codegen::fuse`), within a chunk.
+//! * Counts are tallied per morsel (`run`): result bits by popcount, valued tags'
+//!   values eight rows an instruction with AVX-512 (`count_values`).
 //!
 //! Compiled natively: every expression a checked program's tags and segments contain.
 //! Two operations call back into Rust per evaluation: `contains` whose part is not a
@@ -28,6 +30,7 @@
 
 mod bind;
 mod codegen;
+mod count_values;
 mod last_events;
 mod native;
 mod plan;

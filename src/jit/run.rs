@@ -171,7 +171,7 @@ fn tally_morsel(
                         values.add_key(bound.set_value(x).to_key(&program.schema));
                     }
                 } else {
-                    values.add_column(xs, oks);
+                    super::count_values::add_column(values, xs, oks);
                 }
             }
             // Not written: false or missing, which count nothing.
