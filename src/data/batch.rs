@@ -504,6 +504,9 @@ impl Plan<'_, '_> {
                 }
             }
         }
+        for table in tables.iter_mut() {
+            table.sync_last_at();
+        }
     }
 }
 

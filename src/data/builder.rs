@@ -81,10 +81,9 @@ impl<'s> ProfilesBuilder<'s> {
         let events = schema
             .events
             .iter()
-            .map(|e| EventTable {
-                offsets: vec![0],
-                at: Vec::new(),
-                props: e.props.iter().map(|p| empty_column(p.ty)).collect(),
+            .map(|e| {
+                let props = e.props.iter().map(|p| empty_column(p.ty)).collect();
+                EventTable::new(vec![0], Vec::new(), props)
             })
             .collect();
         ProfilesBuilder {
@@ -225,6 +224,7 @@ impl<'s> ProfilesBuilder<'s> {
         for table in &mut self.profiles.events {
             // INVARIANT: fits, checked above.
             table.offsets.push(table.at.len() as u32);
+            table.sync_last_at();
         }
         self.profiles.ids.push(id);
         Ok(())

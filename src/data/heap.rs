@@ -43,6 +43,7 @@ fn column_bytes(c: &Column) -> usize {
 fn event_bytes(t: &EventTable) -> usize {
     vec_bytes(&t.offsets)
         + vec_bytes(&t.at)
+        + vec_bytes(&t.last_at)
         + vec_bytes(&t.props)
         + t.props.iter().map(column_bytes).sum::<usize>()
 }

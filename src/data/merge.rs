@@ -66,6 +66,7 @@ fn append_events(table: &mut EventTable, from: EventTable, remap: &[u32]) {
         .offsets
         .extend(from.offsets.iter().skip(1).map(|o| o + base));
     table.at.extend_from_slice(&from.at);
+    table.last_at.extend_from_slice(&from.last_at);
     for (column, from) in table.props.iter_mut().zip(from.props) {
         append_column(column, from, remap);
     }

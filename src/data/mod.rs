@@ -325,11 +325,60 @@ pub struct EventTable {
     pub at: Vec<i64>,
     /// One column per declared property, in declaration order.
     pub props: Vec<Column>,
+    /// Each profile's last event time, `at[offsets[p+1] - 1]`, and [`i64::MIN`] for a
+    /// profile without events: one entry per profile. Derived from `offsets` and `at`,
+    /// and kept in step with them by the loaders, [`ProfilesBuilder`] and
+    /// [`EventTable::new`], so that compiled code reads the profiles' latest events
+    /// from one sequential column instead of gathering them from `at`. A table changed
+    /// by hand must call [`EventTable::refresh_last_at`]; compiled code falls back to
+    /// the interpreter if the length is wrong, and gives unspecified aggregate values,
+    /// though evaluation stays memory-safe, if the times are (see
+    /// [`EventTable::last_at_in_step`]).
+    pub last_at: Vec<i64>,
 }
 
 impl EventTable {
+    /// A table of the given events, with its `last_at` derived from them.
+    pub fn new(offsets: Vec<u32>, at: Vec<i64>, props: Vec<Column>) -> EventTable {
+        let mut table = EventTable {
+            offsets,
+            at,
+            props,
+            last_at: Vec::new(),
+        };
+        table.sync_last_at();
+        table
+    }
+
     pub fn range(&self, profile: usize) -> std::ops::Range<usize> {
         self.offsets[profile] as usize..self.offsets[profile + 1] as usize
+    }
+
+    /// Derives `last_at` again from `offsets` and `at`: after changing them by hand.
+    pub fn refresh_last_at(&mut self) {
+        self.last_at.clear();
+        self.sync_last_at();
+    }
+
+    /// Appends the `last_at` of the profiles added since it was last in step: after
+    /// offsets were appended, with their events.
+    pub(crate) fn sync_last_at(&mut self) {
+        let profiles = self.offsets.len().saturating_sub(1);
+        let from = self.last_at.len().min(profiles);
+        let ends = self.offsets.get(from..).unwrap_or_default();
+        let new = ends.windows(2).map(|w| last_of(&self.at, w[0], w[1]));
+        self.last_at.extend(new);
+    }
+
+    /// Whether `last_at` holds each profile's last event time, as the loaders keep
+    /// it: a pass over every profile, for tables built by hand.
+    pub fn last_at_in_step(&self) -> bool {
+        self.last_at.len() + 1 == self.offsets.len()
+            && self
+                .offsets
+                .windows(2)
+                .zip(&self.last_at)
+                .all(|(w, &last)| last == last_of(&self.at, w[0], w[1]))
     }
 
     /// Whether every profile's events are ascending by `at`: a pass over every event,
@@ -340,6 +389,16 @@ impl EventTable {
                 .get(w[0] as usize..w[1] as usize)
                 .is_some_and(|run| run.windows(2).all(|p| p[0] <= p[1]))
         })
+    }
+}
+
+/// The time of the last of events `at[first..end]`, [`i64::MIN`] if there are none (or
+/// the range is out of order or out of `at`).
+fn last_of(at: &[i64], first: u32, end: u32) -> i64 {
+    let last = (end as usize).checked_sub(1).and_then(|k| at.get(k));
+    match last {
+        Some(&t) if end > first => t,
+        _ => i64::MIN,
     }
 }
 

@@ -331,7 +331,7 @@ pub fn profiles(schema: &Schema, rows: &[Row]) -> Profiles {
                 .zip(&props)
                 .map(|(p, cells)| column(p.ty, cells, &mut dict))
                 .collect();
-            EventTable { offsets, at, props }
+            EventTable::new(offsets, at, props)
         })
         .collect();
     Profiles {

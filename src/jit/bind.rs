@@ -531,7 +531,8 @@ fn check_shape(schema: &Schema, profiles: &Profiles) -> Result<(), String> {
         let rows = table.at.len();
         let offsets_ok = table.offsets.len() == n + 1
             && table.offsets.last().is_some_and(|&o| o as usize <= rows);
-        if !offsets_ok || table.props.len() != event.props.len() {
+        let shape_ok = table.last_at.len() == n && table.props.len() == event.props.len();
+        if !offsets_ok || !shape_ok {
             return Err(format!("event `{}`: malformed table", event.name));
         }
         for (prop, column) in event.props.iter().zip(&table.props) {

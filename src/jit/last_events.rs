@@ -3,17 +3,17 @@
 //! the marks of `codegen::recent`) and each row's latest event up to `now`
 //! (`latest_events`, for the aggregates `codegen::latest` reads off it).
 //!
-//! Both read every row's last event time, at an index that depends on the row's
-//! offsets: a gather, which Cranelift's 128-bit vectors do not have. In generated code
-//! each took about twenty instructions a row and event type. Here it is eight rows an
-//! instruction where the processor has AVX-512, one row at a time elsewhere. The
-//! gathers are a morsel's first reads of the times, and their misses do not set the
-//! hardware prefetcher going: the AVX-512 loops prefetch the times' lines 128 rows
-//! ahead (`avx512::prefetch_ahead`), which made the comparison's evaluation 14%
-//! faster.
+//! Both read each row's last event time from the table's `last_at`, which the loaders
+//! keep beside the offsets. Gathered from the event times instead, at an index from
+//! the offsets, each row cost a cache miss the hardware prefetcher does not foresee;
+//! read in order, eight rows an instruction where the processor has AVX-512 (one at
+//! a time elsewhere), they cost a sequential 8 bytes a row, prefetched a few lines
+//! ahead (`avx512::prefetch`): the prefetcher alone left the loads waiting on memory
+//! at the start of every morsel's run.
 //!
 //! Every function takes a table whose offsets over the rows it is given are ascending
-//! and end within its events (`Bound::offsets_ascend`, checked before a morsel runs).
+//! and end within its events (`Bound::offsets_ascend`, checked before a morsel runs),
+//! and whose `last_at` has a time per row (`bind::check_shape`).
 
 use std::ops::Range;
 
@@ -24,12 +24,14 @@ use crate::data::EventTable;
 /// other bit of `out`.
 pub(crate) fn recent_rows(table: &EventTable, start: usize, end: usize, lo: i64, out: &mut [u64]) {
     out.fill(0);
-    let end = end.min(table.offsets.len().saturating_sub(1));
+    let end = end.min(table.last_at.len());
     if start >= end {
         return;
     }
+    // A row without events has a last time of `i64::MIN`, after `lo` only if `lo` is
+    // `i64::MIN` too: then the offsets tell the rows apart.
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
+    if lo > i64::MIN && std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the processor has AVX-512 F, the one feature the function enables.
         unsafe { recent_rows_avx512(table, start, end, lo, out) };
         return;
@@ -50,6 +52,7 @@ pub(crate) fn latest_events(
 ) {
     let end = end
         .min(table.offsets.len().saturating_sub(1))
+        .min(table.last_at.len())
         .min(start + out.len());
     if start >= end {
         return;
@@ -65,14 +68,14 @@ pub(crate) fn latest_events(
 
 /// The marks of rows `rows` (within `start..`), one row at a time, or'd into `out`.
 fn mark(table: &EventTable, start: usize, rows: Range<usize>, lo: i64, out: &mut [u64]) {
-    let Some(offsets) = table.offsets.get(rows.start..rows.end + 1) else {
+    let (Some(offsets), Some(lasts)) = (
+        table.offsets.get(rows.start..rows.end + 1),
+        table.last_at.get(rows.clone()),
+    ) else {
         return;
     };
-    for (k, pair) in offsets.windows(2).enumerate() {
-        let (first, stop) = (pair[0], pair[1]);
-        // A row whose events would end before event 0 has none: `stop - 1` wraps.
-        let last = table.at.get((stop as usize).wrapping_sub(1));
-        let recent = (stop > first) & last.is_some_and(|&t| t >= lo);
+    for (k, (pair, &last)) in offsets.windows(2).zip(lasts).enumerate() {
+        let recent = (pair[1] > pair[0]) & (last >= lo);
         let local = rows.start + k - start;
         if let Some(word) = out.get_mut(local / 64) {
             *word |= u64::from(recent) << (local % 64);
@@ -82,28 +85,24 @@ fn mark(table: &EventTable, start: usize, rows: Range<usize>, lo: i64, out: &mut
 
 /// The entries of rows `rows` (within `start..`), one row at a time.
 fn latest(table: &EventTable, start: usize, rows: Range<usize>, now: i64, out: &mut [[i64; 2]]) {
-    let Some(offsets) = table.offsets.get(rows.start..rows.end + 1) else {
+    let (Some(offsets), Some(lasts)) = (
+        table.offsets.get(rows.start..rows.end + 1),
+        table.last_at.get(rows.clone()),
+    ) else {
         return;
     };
     let outs = out.get_mut(rows.start - start..).unwrap_or_default();
-    for (pair, entry) in offsets.windows(2).zip(outs) {
+    for ((pair, &last), entry) in offsets.windows(2).zip(lasts).zip(outs) {
         let (first, end) = (pair[0] as usize, pair[1] as usize);
-        let events = table.at.get(first..end).unwrap_or_default();
-        *entry = latest_of(events, now);
+        *entry = match end.checked_sub(first) {
+            None | Some(0) => [0, 0],
+            Some(count) if last <= now => [last, count as i64],
+            Some(_) => latest_before_last(table.at.get(first..end).unwrap_or_default(), now),
+        };
     }
 }
 
-/// `[at, count]` of a row's events.
-#[inline]
-fn latest_of(events: &[i64], now: i64) -> [i64; 2] {
-    match events.last() {
-        Some(&t) if t <= now => [t, events.len() as i64],
-        Some(_) => latest_before_last(events, now),
-        None => [0, 0],
-    }
-}
-
-/// [`latest_of`] for a row whose last event is after `now` (rare): a walk back.
+/// `[at, count]` of a row whose last event is after `now` (rare): a walk back.
 #[cold]
 fn latest_before_last(events: &[i64], now: i64) -> [i64; 2] {
     let count = events.iter().rposition(|&t| t <= now).map_or(0, |k| k + 1);
@@ -115,32 +114,36 @@ fn latest_before_last(events: &[i64], now: i64) -> [i64; 2] {
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use crate::data::EventTable;
+    /// How far ahead of the row it reads each loop prefetches `last_at`: the lines of
+    /// 32 steps of 8 rows.
+    const AHEAD: usize = 256;
 
-    /// Touches, for the prefetcher, the lines of `table.at` up to the end of row
-    /// `r + AHEAD`'s events, from `*next` on; `*next` is left past them.
+    /// Touches, for the prefetcher, the line of `lasts` [`AHEAD`] rows after `r`.
     #[inline]
-    pub(super) fn prefetch_ahead(table: &EventTable, r: usize, end: usize, next: &mut usize) {
-        const AHEAD: usize = 128;
-        let row = (r + AHEAD).min(end);
-        let stop = table.offsets.get(row).map_or(0, |&o| o as usize) * 8;
-        let base = table.at.as_ptr().cast::<i8>();
-        while *next < stop {
-            // SAFETY: a prefetch does not fault; the address is within `table.at`
-            // (`stop` is at most its length in bytes).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(*next)) };
-            *next += 64;
-        }
+    pub(super) fn prefetch(lasts: &[i64], r: usize) {
+        // A prefetch does not fault: past the end it is only wasted, but the address
+        // must not be computed out of the allocation.
+        let ahead = (r + AHEAD).min(lasts.len());
+        // SAFETY: `ahead` is at most the length: the address is within `lasts` or one
+        // past its end.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(lasts.as_ptr().add(ahead).cast()) };
     }
 
-    /// Rows `r..r + 8` of `table`, if all eight are rows of it: which have events (a
-    /// lane mask), their number of events, and their last events' times (0 where
-    /// none). The rows' end offsets, less one, index a gather of the times, masked to
-    /// the rows that have events.
+    /// The last event times of rows `r..r + 8`, if all eight are rows of `lasts`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(super) fn last_eight(table: &EventTable, r: usize) -> Option<(__mmask8, __m512i, __m512i)> {
-        let window = table.offsets.get(r..r + 9)?;
+    pub(super) fn last_eight(lasts: &[i64], r: usize) -> Option<__m512i> {
+        let eight = lasts.get(r..r + 8)?;
+        // SAFETY: `eight` holds eight `i64`s, the 64 bytes the load reads.
+        Some(unsafe { _mm512_loadu_si512(eight.as_ptr().cast()) })
+    }
+
+    /// Rows `r..r + 8`, if all eight are rows of `offsets`: which have events (a lane
+    /// mask) and their number of events.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn counts_eight(offsets: &[u32], r: usize) -> Option<(__mmask8, __m512i)> {
+        let window = offsets.get(r..r + 9)?;
         // SAFETY: `window` holds nine `u32`s: each load reads eight of them.
         let (firsts, stops) = unsafe {
             (
@@ -151,32 +154,25 @@ mod avx512 {
         let firsts = _mm512_cvtepu32_epi64(firsts);
         let stops = _mm512_cvtepu32_epi64(stops);
         let nonempty = _mm512_cmpgt_epu64_mask(stops, firsts);
-        let last = _mm512_sub_epi64(stops, _mm512_set1_epi64(1));
-        let zero = _mm512_setzero_si512();
-        // SAFETY: only the lanes of rows with events are read, at their last event:
-        // `stop - 1`, with `stop` at most `table.at.len()` (ascending offsets that end
-        // within the events) and above `first`, so at least 1.
-        let times = unsafe {
-            _mm512_mask_i64gather_epi64::<8>(zero, nonempty, last, table.at.as_ptr().cast())
-        };
-        Some((nonempty, _mm512_sub_epi64(stops, firsts), times))
+        Some((nonempty, _mm512_sub_epi64(stops, firsts)))
     }
 }
 
-/// [`recent_rows`] eight rows at a time ([`avx512::last_eight`]).
+/// [`recent_rows`] eight rows at a time, for `lo` above `i64::MIN`, which no row
+/// without events has as its last time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn recent_rows_avx512(table: &EventTable, start: usize, end: usize, lo: i64, out: &mut [u64]) {
     use std::arch::x86_64::*;
+    let lasts = &table.last_at[..];
     let lo_v = _mm512_set1_epi64(lo);
     let mut r = start;
-    let mut next = table.offsets.get(start).map_or(0, |&o| o as usize) * 8;
     while r + 8 <= end {
-        avx512::prefetch_ahead(table, r, end, &mut next);
-        let Some((nonempty, _, times)) = avx512::last_eight(table, r) else {
+        avx512::prefetch(lasts, r);
+        let Some(times) = avx512::last_eight(lasts, r) else {
             break;
         };
-        let marks = _mm512_mask_cmpge_epi64_mask(nonempty, times, lo_v);
+        let marks = _mm512_cmpge_epi64_mask(times, lo_v);
         let k = r - start;
         if let Some(word) = out.get_mut(k / 64) {
             *word |= u64::from(marks) << (k % 64);
@@ -186,26 +182,30 @@ fn recent_rows_avx512(table: &EventTable, start: usize, end: usize, lo: i64, out
     mark(table, start, r..end, lo, out);
 }
 
-/// [`latest_events`] eight rows at a time ([`avx512::last_eight`]); a row whose last
-/// event is after `now` is then redone one by one.
+/// [`latest_events`] eight rows at a time; a row whose last event is after `now` is
+/// then redone one by one.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn latest_avx512(table: &EventTable, start: usize, end: usize, now: i64, out: &mut [[i64; 2]]) {
     use std::arch::x86_64::*;
+    let lasts = &table.last_at[..];
     let now_v = _mm512_set1_epi64(now);
     // Lanes of `[at, count]` pairs: rows 0 to 3 of the eight, then 4 to 7.
     let low = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
     let high = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
     let mut r = start;
-    let mut next = table.offsets.get(start).map_or(0, |&o| o as usize) * 8;
     while r + 8 <= end {
-        avx512::prefetch_ahead(table, r, end, &mut next);
+        avx512::prefetch(lasts, r);
         let Some(entries) = out.get_mut(r - start..r - start + 8) else {
             break;
         };
-        let Some((nonempty, counts, times)) = avx512::last_eight(table, r) else {
+        let (Some((nonempty, counts)), Some(times)) = (
+            avx512::counts_eight(&table.offsets, r),
+            avx512::last_eight(lasts, r),
+        ) else {
             break;
         };
+        let times = _mm512_maskz_mov_epi64(nonempty, times);
         // SAFETY: `entries` is eight pairs of `i64`: sixteen words, two stores of eight.
         unsafe {
             let to = entries.as_mut_ptr().cast::<i64>();
@@ -239,11 +239,7 @@ mod tests {
             }
             offsets.push(at.len() as u32);
         }
-        EventTable {
-            offsets,
-            at,
-            props: Vec::new(),
-        }
+        EventTable::new(offsets, at, Vec::new())
     }
 
     /// Row ranges: whole words, partial words, one row, the last row.
@@ -306,11 +302,7 @@ mod tests {
 
     #[test]
     fn a_table_without_events_has_no_recent_or_latest_event() {
-        let t = EventTable {
-            offsets: vec![0; 101],
-            at: Vec::new(),
-            props: Vec::new(),
-        };
+        let t = EventTable::new(vec![0; 101], Vec::new(), Vec::new());
         let mut marks = vec![u64::MAX; 2];
         recent_rows(&t, 0, 100, i64::MIN, &mut marks);
         assert_eq!(marks, vec![0, 0]);

@@ -223,8 +223,9 @@ impl Compiled {
     /// their offsets ascend (else the interpreter evaluates the morsels where they do
     /// not). Also checks what evaluation assumes without checking, at the cost of a
     /// pass over every event and set element: that each profile's events are in time
-    /// order ([`EventTable::at`](crate::data::EventTable::at)) and each profile set
-    /// field's codes ascending without repeats
+    /// order ([`EventTable::at`](crate::data::EventTable::at)), its last event time
+    /// in step ([`EventTable::last_at`](crate::data::EventTable::last_at)), and each
+    /// profile set field's codes ascending without repeats
     /// ([`ColumnValues::StrSet`](crate::data::ColumnValues::StrSet)).
     pub fn check_profiles(&self, profiles: &Profiles) -> Result<(), JitError> {
         let bound = self.bind(profiles)?;
@@ -245,6 +246,12 @@ impl Compiled {
             if !table.in_time_order() {
                 return Err(JitError::Malformed(format!(
                     "event `{}`: a profile's events are not in time order",
+                    event.name
+                )));
+            }
+            if !table.last_at_in_step() {
+                return Err(JitError::Malformed(format!(
+                    "event `{}`: `last_at` is not each profile's last event time",
                     event.name
                 )));
             }

@@ -968,6 +968,47 @@ fn profiles_with_repeats_in_a_set_fail_the_check() {
     assert!(err.contains("`tags`") && err.contains("repeats"), "{err}");
 }
 
+/// A `last_at` that is not each profile's last event time fails the check; one of the
+/// wrong length leaves the profiles to the interpreter, whose answers compiled code
+/// then gives.
+#[test]
+fn last_event_times_out_of_step_fail_the_check() {
+    let source = "profile { id: string }\nevent pay { amount: float }\n\
+                  tag recent = exists(pay within 7d)\ntag latest = last(pay).at\n";
+    // Row `i` has `i % 3` pays; the last row, 100, one in the last 7 days.
+    let rows: Vec<serde_json::Value> = (0..101)
+        .map(|i| {
+            let pays: Vec<_> = (0..i % 3)
+                .map(|k| json!({"type": "pay", "at": format!("2026-11-{:02}", 10 + 5 * k + i % 5)}))
+                .collect();
+            json!({"id": format!("p{i}"), "events": pays})
+        })
+        .collect();
+    let (native, data) = checked(source, &rows);
+    let interp = Interpreter::new(native.program());
+    let now = crate::time::parse_instant("2026-11-22T00:00:00Z").unwrap();
+
+    let mut stale = data.clone();
+    stale.events[0].last_at[1] -= 1;
+    let err = native.check_profiles(&stale).unwrap_err().to_string();
+    assert!(err.contains("`pay`") && err.contains("last_at"), "{err}");
+    // Its aggregate values are unspecified, but evaluating it is safe.
+    native.count(&stale, now, Some(1));
+
+    let mut short = data.clone();
+    short.events[0].last_at.pop();
+    assert!(native.check_profiles(&short).is_err());
+    for threads in [Some(1), Some(2)] {
+        assert_eq!(
+            native.count(&short, now, threads),
+            interp.count(&short, now, threads),
+            "{threads:?}"
+        );
+    }
+    let mut one = native.rows(&short);
+    assert_eq!(*one.eval(100, now), interp.eval_profile(&short, 100, now));
+}
+
 #[test]
 fn bool_bytes_pack_into_bits_past_partial_words() {
     let variants = super::run::pack_bits_variants();
@@ -1078,6 +1119,7 @@ fn windows_at_the_ends_of_time_agree_with_the_interpreter() {
         for (k, at) in table.at.iter_mut().enumerate() {
             *at = times[k % times.len()];
         }
+        table.refresh_last_at();
     }
     for (field, extreme) in [
         (0, [1, i64::MAX, i64::MIN, 7 * 86_400_000_000]),
@@ -1222,8 +1264,10 @@ fn profiles_with_events_out_of_time_order_fail_the_check() {
     );
     // Descending across two profiles is in order; within one it is not.
     data.events[0].at[0] = i64::MAX;
+    data.events[0].refresh_last_at();
     native.check_profiles(&data).unwrap();
     data.events[0].at.swap(1, 3);
+    data.events[0].refresh_last_at();
     let err = native.check_profiles(&data).unwrap_err().to_string();
     assert!(err.contains("`pay`") && err.contains("time order"), "{err}");
 }

@@ -33,11 +33,7 @@ pub(crate) fn to_profiles(schema: &Schema, id: &str, rec: &ProfileRecord) -> Pro
                 .enumerate()
                 .map(|(p, prop)| column(prop.ty, of_type().map(|ev| ev.props.get(p)), &mut dict))
                 .collect();
-            EventTable {
-                offsets: vec![0, at.len() as u32],
-                at,
-                props,
-            }
+            EventTable::new(vec![0, at.len() as u32], at, props)
         })
         .collect();
     Profiles {

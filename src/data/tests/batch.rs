@@ -172,6 +172,7 @@ fn a_batch_with_a_bad_row_falls_back_with_the_same_errors() {
         ]
     );
     assert_eq!(report.profiles.len(), 8998);
+    super::assert_last_at_in_step(&report.profiles);
 }
 
 /// Bad event times and properties fall back too.

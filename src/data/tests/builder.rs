@@ -37,7 +37,13 @@ fn builds_typed_rows() {
     );
     assert_eq!(row_as_json(&p, &schema, 1), json!({"id":"u2","events":[]}));
     assert_eq!(p.events[1].offsets, [0, 2, 2]);
+    assert_eq!(
+        p.events[1].last_at,
+        [2, i64::MIN],
+        "pay's events sorted by time"
+    );
     assert_eq!(p.events[0].offsets, [0, 0, 0]);
+    assert_eq!(p.events[0].last_at, [i64::MIN; 2]);
 }
 
 #[test]

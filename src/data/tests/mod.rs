@@ -5,12 +5,22 @@ mod batch;
 mod builder;
 mod bulk;
 mod dict_hint;
+mod event_table;
 mod ndjson;
 mod parquet;
 mod parts;
 mod robust;
 
+use crate::data::Profiles;
 use crate::schema::{EnumType, EventType, Field, Schema, Type};
+
+/// Every event table's `last_at` is its profiles' last event times, as compiled code
+/// reads them.
+fn assert_last_at_in_step(profiles: &Profiles) {
+    for (t, table) in profiles.events.iter().enumerate() {
+        assert!(table.last_at_in_step(), "event table {t}");
+    }
+}
 
 fn field(name: &str, ty: Type) -> Field {
     Field {

@@ -95,6 +95,8 @@ fn same_columns(a: &LoadReport, b: &LoadReport) {
         assert_eq!(a.events[t].offsets, b.events[t].offsets, "{}", def.name);
         assert_eq!(a.events[t].at, b.events[t].at, "{}", def.name);
     }
+    super::assert_last_at_in_step(a);
+    super::assert_last_at_in_step(b);
 }
 
 /// A tiny deterministic generator of profiles in the NDJSON shape.

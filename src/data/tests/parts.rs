@@ -150,7 +150,11 @@ fn sample(copies: usize) -> String {
 fn block_sizes_and_threads_give_the_tree_readers_load() {
     let text = sample(5);
     for skip_bad in [true, false] {
-        let expected = summary(&tree_load(text.as_bytes(), &schema(), skip_bad));
+        let tree = tree_load(text.as_bytes(), &schema(), skip_bad);
+        if let Ok(report) = &tree {
+            super::assert_last_at_in_step(&report.profiles);
+        }
+        let expected = summary(&tree);
         for block in [1, 7, 100, 1000, 1 << 20] {
             for threads in [1, 3] {
                 assert_eq!(
@@ -292,7 +296,11 @@ proptest! {
         skip_bad: bool,
     ) {
         let text = lines.join("\n");
-        let expected = summary(&tree_load(text.as_bytes(), &schema(), skip_bad));
+        let tree = tree_load(text.as_bytes(), &schema(), skip_bad);
+        if let Ok(report) = &tree {
+            super::assert_last_at_in_step(&report.profiles);
+        }
+        let expected = summary(&tree);
         let got = summary(&ndjson::load_in_blocks(text.as_bytes(), &schema(), &options(skip_bad), block));
         prop_assert_eq!(got, expected);
     }
